@@ -1,0 +1,1 @@
+"""meded: the system a teaching hospital runs its education on."""

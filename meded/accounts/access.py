@@ -1,0 +1,212 @@
+"""Who may see and do what. One place for every access decision, so views stay thin.
+
+Roles are memberships: InstitutionRole (the GME office sees every program) and ProgramRole
+(director, associate director, coordinator, chief resident of one program). Faculty see the
+programs they hold a faculty appointment in; a trainee sees their own records; a user with no
+role (the outsider) sees nothing but the public pages.
+
+Objects a user may not see answer 404, not 403, so their existence does not leak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from meded.org.models import Appointment, InstitutionRole, Person, Program, ProgramRole
+
+MANAGER_ROLES = {ProgramRole.Role.DIRECTOR, ProgramRole.Role.ASSOCIATE_DIRECTOR,
+                 ProgramRole.Role.COORDINATOR}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What one user is, computed once per request."""
+
+    user_id: int | None
+    person_id: int | None = None
+    is_gme_admin: bool = False
+    # program id -> set of ProgramRole.Role values
+    program_roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    faculty_program_ids: frozenset[int] = frozenset()
+    trainee_program_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def has_any_role(self) -> bool:
+        return bool(
+            self.is_gme_admin
+            or self.program_roles
+            or self.faculty_program_ids
+            or self.person_id is not None
+        )
+
+    @property
+    def staff_program_ids(self) -> frozenset[int]:
+        """Programs whose internal pages the user may browse."""
+        return frozenset(self.program_roles) | self.faculty_program_ids
+
+    def roles_in(self, program_id: int) -> frozenset[str]:
+        return self.program_roles.get(program_id, frozenset())
+
+    @property
+    def persona(self) -> str:
+        """A short label for the header."""
+        if self.is_gme_admin:
+            return "GME office"
+        roles = set().union(*self.program_roles.values()) if self.program_roles else set()
+        for role in (ProgramRole.Role.DIRECTOR, ProgramRole.Role.ASSOCIATE_DIRECTOR,
+                     ProgramRole.Role.COORDINATOR, ProgramRole.Role.CHIEF_RESIDENT):
+            if role in roles:
+                return str(role.label)
+        if self.faculty_program_ids:
+            return "Faculty"
+        if self.trainee_program_ids:
+            return "Trainee"
+        return "No role"
+
+
+ANONYMOUS = Viewer(user_id=None)
+
+
+def viewer_for(user: AbstractBaseUser | AnonymousUser | Any) -> Viewer:
+    """The user's roles; cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_meded_viewer", None)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
+    person = Person.objects.filter(user_id=user.pk).only("id").first()
+    is_gme = bool(user.is_superuser)
+    program_roles: dict[int, set[str]] = {}
+    faculty: set[int] = set()
+    trainee: set[int] = set()
+    if person is not None:
+        is_gme = is_gme or InstitutionRole.objects.filter(
+            person=person, role=InstitutionRole.Role.GME_ADMIN
+        ).exists()
+        current = Q(start_date__isnull=True) | Q(start_date__lte=today)
+        current &= Q(end_date__isnull=True) | Q(end_date__gte=today)
+        for program_id, role in ProgramRole.objects.filter(current, person=person).values_list(
+            "program_id", "role"
+        ):
+            program_roles.setdefault(program_id, set()).add(role)
+        for kind, program_id in Appointment.objects.filter(
+            _current_appointment(today), person=person, program__isnull=False
+        ).values_list("kind", "program_id"):
+            if kind == Appointment.Kind.FACULTY:
+                faculty.add(program_id)
+            elif kind == Appointment.Kind.TRAINEE:
+                trainee.add(program_id)
+    viewer = Viewer(
+        user_id=user.pk,
+        person_id=person.pk if person else None,
+        is_gme_admin=is_gme,
+        program_roles={k: frozenset(v) for k, v in program_roles.items()},
+        faculty_program_ids=frozenset(faculty),
+        trainee_program_ids=frozenset(trainee),
+    )
+    user._meded_viewer = viewer
+    return viewer
+
+
+def _current_appointment(today: dt.date) -> Q:
+    return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+
+# --- Programs -------------------------------------------------------------------------------
+
+
+def visible_programs(user: Any) -> QuerySet[Program]:
+    v = viewer_for(user)
+    qs = Program.objects.all()
+    if v.is_gme_admin:
+        return qs
+    return qs.filter(pk__in=v.staff_program_ids)
+
+
+def can_view_program(user: Any, program: Program) -> bool:
+    v = viewer_for(user)
+    return v.is_gme_admin or program.pk in v.staff_program_ids
+
+
+def can_manage_program(user: Any, program: Program) -> bool:
+    """Import the roster, change people and appointments: director, associates, coordinator."""
+    v = viewer_for(user)
+    return v.is_gme_admin or bool(v.roles_in(program.pk) & MANAGER_ROLES)
+
+
+def can_view_program_audit(user: Any, program: Program) -> bool:
+    return can_manage_program(user, program)
+
+
+def get_program_for_view(user: Any, slug: str) -> Program:
+    program = Program.objects.select_related("institution", "department").filter(slug=slug).first()
+    if program is None or not can_view_program(user, program):
+        raise Http404("No such program")
+    return program
+
+
+def get_program_for_manage(user: Any, slug: str) -> Program:
+    program = get_program_for_view(user, slug)
+    if not can_manage_program(user, program):
+        raise PermissionDenied("Only the program's director and coordinators can do this.")
+    return program
+
+
+# --- People ---------------------------------------------------------------------------------
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    """GME office: everyone. Program staff and faculty: people appointed in their programs.
+    Anyone else: themselves."""
+    v = viewer_for(user)
+    qs = Person.objects.all()
+    if v.is_gme_admin:
+        return qs
+    if not v.is_authenticated:
+        return qs.none()
+    own = Q(pk=v.person_id) if v.person_id else Q(pk__in=[])
+    if v.staff_program_ids:
+        in_programs = Person.objects.filter(
+            appointments__program_id__in=v.staff_program_ids
+        ).values("pk")
+        return qs.filter(own | Q(pk__in=in_programs))
+    return qs.filter(own)
+
+
+def can_view_person(user: Any, person: Person) -> bool:
+    return visible_people(user).filter(pk=person.pk).exists()
+
+
+def get_person_for_view(user: Any, pk: int) -> Person:
+    person = visible_people(user).filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person")
+    return person
+
+
+def require_any_role(user: Any) -> Viewer:
+    """Internal pages: a signed-in user with no role at all is refused."""
+    v = viewer_for(user)
+    if not v.has_any_role:
+        raise PermissionDenied("Your account has no role in any program.")
+    return v
+
+
+def require_gme_admin(user: Any) -> Viewer:
+    v = viewer_for(user)
+    if not v.is_gme_admin:
+        raise PermissionDenied("Only the GME office can see this.")
+    return v
