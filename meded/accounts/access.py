@@ -56,6 +56,15 @@ class Viewer:
         """Programs whose internal pages the user may browse."""
         return frozenset(self.program_roles) | self.faculty_program_ids
 
+    @property
+    def is_staff(self) -> bool:
+        """May browse the organization (programs, people, sites)."""
+        return self.is_gme_admin or bool(self.staff_program_ids)
+
+    @property
+    def manages_any_program(self) -> bool:
+        return any(roles & MANAGER_ROLES for roles in self.program_roles.values())
+
     def roles_in(self, program_id: int) -> frozenset[str]:
         return self.program_roles.get(program_id, frozenset())
 
@@ -209,4 +218,12 @@ def require_gme_admin(user: Any) -> Viewer:
     v = viewer_for(user)
     if not v.is_gme_admin:
         raise PermissionDenied("Only the GME office can see this.")
+    return v
+
+
+def require_staff(user: Any) -> Viewer:
+    """Organization browse pages: the GME office, program leadership and faculty."""
+    v = viewer_for(user)
+    if not v.is_staff:
+        raise PermissionDenied("Only program staff and the GME office can browse the organization.")
     return v
