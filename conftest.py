@@ -17,15 +17,21 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from meded.org.demo import SMALL, load_demo
+from meded.org.demo import SMALL, demo_loaded, load_demo
 
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls that tests make
 # between browser steps are ordinary synchronous calls, so Django's async guard is lifted.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PERSONA_NAMES = [
-    "gme-admin", "director", "coordinator", "chief", "faculty", "resident",
-    "surgery-coordinator", "outsider",
+    "gme-admin",
+    "director",
+    "coordinator",
+    "chief",
+    "faculty",
+    "resident",
+    "surgery-coordinator",
+    "outsider",
 ]
 CHROMIUM = os.environ.get("MEDED_CHROMIUM", "/usr/bin/chromium")
 
@@ -85,14 +91,21 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         "executable_path": CHROMIUM,
         "headless": True,
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
         ],
     }
 
 
 @pytest.fixture
 def demo_live(transactional_db: Any, live_server: Any) -> Any:
-    """A live server with the small demo loaded (transactional tests start empty)."""
-    load_demo(scale=SMALL)
+    """A live server with the small demo loaded. The first transactional test still finds the
+    session's demo (committed by django_db_setup); later ones start from flushed tables."""
+    if not demo_loaded():
+        load_demo(scale=SMALL)
     return live_server

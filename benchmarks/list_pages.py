@@ -97,12 +97,17 @@ def measure(runs: int) -> list[dict[str, object]]:
             t0 = time.perf_counter()
             client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
-        out.append({
-            "persona": persona, "page": label, "url": url,
-            "median_ms": round(statistics.median(times), 1),
-            "max_ms": round(max(times), 1), "queries": len(ctx.captured_queries),
-            "runs": runs,
-        })
+        out.append(
+            {
+                "persona": persona,
+                "page": label,
+                "url": url,
+                "median_ms": round(statistics.median(times), 1),
+                "max_ms": round(max(times), 1),
+                "queries": len(ctx.captured_queries),
+                "runs": runs,
+            }
+        )
     return out
 
 
@@ -123,15 +128,19 @@ def main(argv: list[str] | None = None) -> int:
         for row in results:
             print(json.dumps(row))
         return 0
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, database: {connection.vendor}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, database: {connection.vendor}"
+    )
     print(f"data: {sizes} (built in {build_s:.1f} s); {args.runs} runs per page after a warm-up")
     print(f"{'persona':<12} {'page':<26} {'median ms':>10} {'max ms':>8} {'queries':>8}")
     worst = 0.0
     for row in results:
         worst = max(worst, float(row["median_ms"]))  # type: ignore[arg-type]
-        print(f"{row['persona']:<12} {row['page']:<26} {row['median_ms']:>10} "
-              f"{row['max_ms']:>8} {row['queries']:>8}")
+        print(
+            f"{row['persona']:<12} {row['page']:<26} {row['median_ms']:>10} "
+            f"{row['max_ms']:>8} {row['queries']:>8}"
+        )
     verdict = "PASS" if worst < BAR_MS else "FAIL"
     print(f"slowest median {worst:.1f} ms; bar {BAR_MS:.0f} ms: {verdict}")
     return 0 if worst < BAR_MS else 1

@@ -80,7 +80,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "meded.sqlite3",
+            "NAME": str(VAR_DIR / "meded.sqlite3"),
             "OPTIONS": {
                 # The web server and a worker share the file: wait instead of failing,
                 # take the write lock up front, and let readers run beside a writer.

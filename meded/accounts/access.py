@@ -14,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -22,8 +21,11 @@ from django.utils import timezone
 
 from meded.org.models import Appointment, InstitutionRole, Person, Program, ProgramRole
 
-MANAGER_ROLES = {ProgramRole.Role.DIRECTOR, ProgramRole.Role.ASSOCIATE_DIRECTOR,
-                 ProgramRole.Role.COORDINATOR}
+MANAGER_ROLES = {
+    ProgramRole.Role.DIRECTOR,
+    ProgramRole.Role.ASSOCIATE_DIRECTOR,
+    ProgramRole.Role.COORDINATOR,
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,12 @@ class Viewer:
         if self.is_gme_admin:
             return "GME office"
         roles = set().union(*self.program_roles.values()) if self.program_roles else set()
-        for role in (ProgramRole.Role.DIRECTOR, ProgramRole.Role.ASSOCIATE_DIRECTOR,
-                     ProgramRole.Role.COORDINATOR, ProgramRole.Role.CHIEF_RESIDENT):
+        for role in (
+            ProgramRole.Role.DIRECTOR,
+            ProgramRole.Role.ASSOCIATE_DIRECTOR,
+            ProgramRole.Role.COORDINATOR,
+            ProgramRole.Role.CHIEF_RESIDENT,
+        ):
             if role in roles:
                 return str(role.label)
         if self.faculty_program_ids:
@@ -88,7 +94,7 @@ class Viewer:
 ANONYMOUS = Viewer(user_id=None)
 
 
-def viewer_for(user: AbstractBaseUser | AnonymousUser | Any) -> Viewer:
+def viewer_for(user: Any) -> Viewer:
     """The user's roles; cached on the user object for the rest of the request."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
@@ -102,9 +108,12 @@ def viewer_for(user: AbstractBaseUser | AnonymousUser | Any) -> Viewer:
     faculty: set[int] = set()
     trainee: set[int] = set()
     if person is not None:
-        is_gme = is_gme or InstitutionRole.objects.filter(
-            person=person, role=InstitutionRole.Role.GME_ADMIN
-        ).exists()
+        is_gme = (
+            is_gme
+            or InstitutionRole.objects.filter(
+                person=person, role=InstitutionRole.Role.GME_ADMIN
+            ).exists()
+        )
         current = Q(start_date__isnull=True) | Q(start_date__lte=today)
         current &= Q(end_date__isnull=True) | Q(end_date__gte=today)
         for program_id, role in ProgramRole.objects.filter(current, person=person).values_list(
@@ -227,3 +236,15 @@ def require_staff(user: Any) -> Viewer:
     if not v.is_staff:
         raise PermissionDenied("Only program staff and the GME office can browse the organization.")
     return v
+
+
+def audit_program_ids(user: Any) -> frozenset[int] | None:
+    """The programs whose audit log the user may read: None means every entry (the GME
+    office); program managers get their programs; anyone else is refused."""
+    v = viewer_for(user)
+    if v.is_gme_admin:
+        return None
+    ids = frozenset(pid for pid, roles in v.program_roles.items() if roles & MANAGER_ROLES)
+    if not ids:
+        raise PermissionDenied("Only program leadership and the GME office can read the audit log.")
+    return ids

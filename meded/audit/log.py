@@ -7,12 +7,15 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
 from meded.audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from meded.org.models import Program
 
 Changes = dict[str, list[Any]]
 
@@ -59,7 +62,7 @@ def build(
     obj: models.Model | None = None,
     *,
     changes: Changes | None = None,
-    program: models.Model | None = None,
+    program: Program | None = None,
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",

@@ -22,7 +22,9 @@ class Listing:
         return self.page.object_list
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int = PAGE_SIZE) -> Listing:
+def paginate(
+    request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int = PAGE_SIZE
+) -> Listing:
     paginator = Paginator(qs, per_page)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -47,7 +49,9 @@ def search_terms(q: str, fields: list[str]) -> Q:
 
 
 def int_or_none(value: str | None) -> int | None:
+    if not value:
+        return None
     try:
-        return int(value) if value not in (None, "") else None
+        return int(value)
     except ValueError:
         return None

@@ -21,6 +21,4 @@ def home(request: HttpRequest) -> HttpResponse:
             .select_related("program", "track", "continuity_site", "department")
             .prefetch_related("years__academic_year")
         )
-    return render(
-        request, "core/home.html", {"programs": programs[:50], "appointments": own}
-    )
+    return render(request, "core/home.html", {"programs": programs[:50], "appointments": own})

@@ -1,4 +1,9 @@
 from django.urls import path
 
+from meded.jobs import views
+
 app_name = "jobs"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<uuid:pk>/", views.detail, name="detail"),
+    path("<uuid:pk>/progress/", views.progress, name="progress"),
+]

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -133,9 +134,15 @@ class AcademicYearOut(Schema):
 
 def _program_out(p: Program) -> dict[str, Any]:
     return {
-        "id": p.pk, "slug": p.slug, "name": p.name, "kind": p.kind, "specialty": p.specialty,
-        "accreditation_id": p.accreditation_id, "institution": p.institution.name,
-        "min_pgy": p.min_pgy, "max_pgy": p.max_pgy,
+        "id": p.pk,
+        "slug": p.slug,
+        "name": p.name,
+        "kind": p.kind,
+        "specialty": p.specialty,
+        "accreditation_id": p.accreditation_id,
+        "institution": p.institution.name,
+        "min_pgy": p.min_pgy,
+        "max_pgy": p.max_pgy,
     }
 
 
@@ -150,12 +157,16 @@ def _program(request: HttpRequest, slug: str) -> Program:
 def me(request: HttpRequest) -> dict[str, Any]:
     v = access.viewer_for(request.user)
     slugs = list(
-        Program.objects.filter(pk__in=v.staff_program_ids | v.trainee_program_ids)
-        .values_list("slug", flat=True)
+        Program.objects.filter(pk__in=v.staff_program_ids | v.trainee_program_ids).values_list(
+            "slug", flat=True
+        )
     )
     return {
-        "username": request.user.get_username(), "persona": v.persona,
-        "person_id": v.person_id, "is_gme_admin": v.is_gme_admin, "programs": slugs,
+        "username": request.user.get_username(),
+        "persona": v.persona,
+        "person_id": v.person_id,
+        "is_gme_admin": v.is_gme_admin,
+        "programs": slugs,
     }
 
 
@@ -170,16 +181,21 @@ def academic_years(request: HttpRequest) -> list[dict[str, Any]]:
     _staff(request)
     current = queries.current_year()
     return [
-        {"name": y.name, "start_date": y.start_date, "end_date": y.end_date,
-         "is_current": y == current}
+        {
+            "name": y.name,
+            "start_date": y.start_date,
+            "end_date": y.end_date,
+            "is_current": y == current,
+        }
         for y in AcademicYear.objects.all()
     ]
 
 
 @router.get("/programs", response=list[ProgramOut])
 @paginate(LimitOffsetPagination)
-def programs(request: HttpRequest, q: str = "", kind: str = "",
-             institution: str = "") -> list[dict[str, Any]]:
+def programs(
+    request: HttpRequest, q: str = "", kind: str = "", institution: str = ""
+) -> list[dict[str, Any]]:
     _staff(request)
     qs = access.visible_programs(request.user).select_related("institution").order_by("name")
     if q:
@@ -208,22 +224,28 @@ def program(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 @router.get("/programs/{slug}/roster", response=list[RosterEntryOut])
 @paginate(LimitOffsetPagination)
-def program_roster(request: HttpRequest, slug: str, track: str = "",
-                   pgy: int | None = None) -> list[dict[str, Any]]:
+def program_roster(
+    request: HttpRequest, slug: str, track: str = "", pgy: int | None = None
+) -> list[dict[str, Any]]:
     p = _program(request, slug)
     qs = queries.roster(p)
     if track:
         qs = qs.filter(track__code=track)
     if pgy is not None:
-        qs = qs.filter(pgy=pgy)
+        qs = qs.filter(Q(pgy=pgy))  # an annotation (queries.with_pgy)
     return [
         {
-            "person_id": a.person_id, "external_id": a.person.external_id,
-            "email": a.person.email, "first_name": a.person.first_name,
-            "last_name": a.person.last_name, "track": a.track.code if a.track else None,
+            "person_id": a.person_id,
+            "external_id": a.person.external_id,
+            "email": a.person.email,
+            "first_name": a.person.first_name,
+            "last_name": a.person.last_name,
+            "track": a.track.code if a.track else None,
             "pgy": a.pgy,  # type: ignore[attr-defined]
             "continuity_site": a.continuity_site.code if a.continuity_site else None,
-            "start_date": a.start_date, "end_date": a.end_date, "status": a.status,
+            "start_date": a.start_date,
+            "end_date": a.end_date,
+            "status": a.status,
         }
         for a in qs
     ]
@@ -237,9 +259,14 @@ def program_sites(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 
 def _site_out(s: Any) -> dict[str, Any]:
     return {
-        "code": s.code, "name": s.name, "kind": s.kind, "address": s.address,
-        "tracks": [t.name for t in s.tracks.all()], "residents_placed": s.residents_placed_label,
-        "residents_now": s.placed, "description": s.description,
+        "code": s.code,
+        "name": s.name,
+        "kind": s.kind,
+        "address": s.address,
+        "tracks": [t.name for t in s.tracks.all()],
+        "residents_placed": s.residents_placed_label,
+        "residents_now": s.placed,
+        "description": s.description,
     }
 
 
@@ -268,15 +295,20 @@ def person(request: HttpRequest, person_id: int) -> dict[str, Any]:
     who: Person | None = access.visible_people(request.user).filter(pk=person_id).first()
     if who is None:
         raise HttpError(404, "No such person")
-    appts = Appointment.objects.filter(person=who).select_related("program", "department",
-                                                                  "track")
+    appts = Appointment.objects.filter(person=who).select_related("program", "department", "track")
     return {
         **{f: getattr(who, f) for f in PersonOut.model_fields},
         "appointments": [
-            {"kind": a.kind, "program": a.program.slug if a.program else None,
-             "department": a.department.name if a.department else None,
-             "track": a.track.code if a.track else None, "title": a.title,
-             "start_date": a.start_date, "end_date": a.end_date, "status": a.status}
+            {
+                "kind": a.kind,
+                "program": a.program.slug if a.program else None,
+                "department": a.department.name if a.department else None,
+                "track": a.track.code if a.track else None,
+                "title": a.title,
+                "start_date": a.start_date,
+                "end_date": a.end_date,
+                "status": a.status,
+            }
             for a in appts
         ],
     }

@@ -36,39 +36,248 @@ from meded.org.models import (
 DEMO_PASSWORD = "meded-demo"  # noqa: S105 - a published demo password, printed by `make demo`
 EMAIL_DOMAIN = "demo.meded.example"
 
-FIRST_NAMES = (
-    "Aaron Abigail Adrian Aisha Alejandro Alice Amara Amir Ana Andre Anika Arjun Ava Beatriz "
-    "Benjamin Bianca Caleb Camila Carlos Chen Chloe Daniel Dara Deepa Diego Elena Eli Emeka Emily "
-    "Ethan Fatima Felix Gabriel Grace Hana Hannah Hugo Ian Imani Isaac Isabel Jamal Jasmine Javier "
-    "Jonah Julia Kai Kavya Kenji Laila Leah Leo Lina Lucas Maya Mateo Mei Mira Nadia Naomi Nathan "
-    "Nikhil Nina Noah Omar Oscar Priya Quinn Rafael Rania Riley Rosa Ryan Sahil Sam Sara Sofia "
-    "Tariq Tessa Theo Uma Valeria Victor Wei Yara Yusuf Zara Zoe Mariam Owen Ines Tomas Lena"
-).split()
-LAST_NAMES = (
-    "Abbott Acosta Adeyemi Alvarez Anand Bauer Bello Bennett Brandt Castillo Chandra Chowdhury "
-    "Costa Dalton Delgado Dubois Eklund Farouk Fischer Flores Gallo Garrido Greer Haddad Hale "
-    "Hartmann Hoang Ibarra Iverson Jansen Joshi Kaplan Keller Khoury Kim Kowalski Lambert Larsen "
-    "Lindqvist Lowe Madsen Marsh Medina Mendez Moreau Nakamura Navarro Nguyen Novak Okafor "
-    "Olsen Ortega Osei Park Patel Pereira Quintero Rahman Ramos Reyes Rossi Sandoval Santos "
-    "Schmidt Sato Serrano Shah Silva Sorensen Stone Suzuki Tan Thorne Torres Tran Ueda Valdez "
-    "Varga Vega Vogel Wagner Walsh Weber Wong Yamada Yilmaz Young Zamora Zhang Ziegler Aldana "
-    "Barros Conti Dunn Easton Ferreira Gupta Holm Ivanova Jovanovic Kaur Lund Mishra Nolan"
-).split()
+FIRST_NAMES = [
+    "Aaron",
+    "Abigail",
+    "Adrian",
+    "Aisha",
+    "Alejandro",
+    "Alice",
+    "Amara",
+    "Amir",
+    "Ana",
+    "Andre",
+    "Anika",
+    "Arjun",
+    "Ava",
+    "Beatriz",
+    "Benjamin",
+    "Bianca",
+    "Caleb",
+    "Camila",
+    "Carlos",
+    "Chen",
+    "Chloe",
+    "Daniel",
+    "Dara",
+    "Deepa",
+    "Diego",
+    "Elena",
+    "Eli",
+    "Emeka",
+    "Emily",
+    "Ethan",
+    "Fatima",
+    "Felix",
+    "Gabriel",
+    "Grace",
+    "Hana",
+    "Hannah",
+    "Hugo",
+    "Ian",
+    "Imani",
+    "Isaac",
+    "Isabel",
+    "Jamal",
+    "Jasmine",
+    "Javier",
+    "Jonah",
+    "Julia",
+    "Kai",
+    "Kavya",
+    "Kenji",
+    "Laila",
+    "Leah",
+    "Leo",
+    "Lina",
+    "Lucas",
+    "Maya",
+    "Mateo",
+    "Mei",
+    "Mira",
+    "Nadia",
+    "Naomi",
+    "Nathan",
+    "Nikhil",
+    "Nina",
+    "Noah",
+    "Omar",
+    "Oscar",
+    "Priya",
+    "Quinn",
+    "Rafael",
+    "Rania",
+    "Riley",
+    "Rosa",
+    "Ryan",
+    "Sahil",
+    "Sam",
+    "Sara",
+    "Sofia",
+    "Tariq",
+    "Tessa",
+    "Theo",
+    "Uma",
+    "Valeria",
+    "Victor",
+    "Wei",
+    "Yara",
+    "Yusuf",
+    "Zara",
+    "Zoe",
+    "Mariam",
+    "Owen",
+    "Ines",
+    "Tomas",
+    "Lena",
+]
+LAST_NAMES = [
+    "Abbott",
+    "Acosta",
+    "Adeyemi",
+    "Alvarez",
+    "Anand",
+    "Bauer",
+    "Bello",
+    "Bennett",
+    "Brandt",
+    "Castillo",
+    "Chandra",
+    "Chowdhury",
+    "Costa",
+    "Dalton",
+    "Delgado",
+    "Dubois",
+    "Eklund",
+    "Farouk",
+    "Fischer",
+    "Flores",
+    "Gallo",
+    "Garrido",
+    "Greer",
+    "Haddad",
+    "Hale",
+    "Hartmann",
+    "Hoang",
+    "Ibarra",
+    "Iverson",
+    "Jansen",
+    "Joshi",
+    "Kaplan",
+    "Keller",
+    "Khoury",
+    "Kim",
+    "Kowalski",
+    "Lambert",
+    "Larsen",
+    "Lindqvist",
+    "Lowe",
+    "Madsen",
+    "Marsh",
+    "Medina",
+    "Mendez",
+    "Moreau",
+    "Nakamura",
+    "Navarro",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Ortega",
+    "Osei",
+    "Park",
+    "Patel",
+    "Pereira",
+    "Quintero",
+    "Rahman",
+    "Ramos",
+    "Reyes",
+    "Rossi",
+    "Sandoval",
+    "Santos",
+    "Schmidt",
+    "Sato",
+    "Serrano",
+    "Shah",
+    "Silva",
+    "Sorensen",
+    "Stone",
+    "Suzuki",
+    "Tan",
+    "Thorne",
+    "Torres",
+    "Tran",
+    "Ueda",
+    "Valdez",
+    "Varga",
+    "Vega",
+    "Vogel",
+    "Wagner",
+    "Walsh",
+    "Weber",
+    "Wong",
+    "Yamada",
+    "Yilmaz",
+    "Young",
+    "Zamora",
+    "Zhang",
+    "Ziegler",
+    "Aldana",
+    "Barros",
+    "Conti",
+    "Dunn",
+    "Easton",
+    "Ferreira",
+    "Gupta",
+    "Holm",
+    "Ivanova",
+    "Jovanovic",
+    "Kaur",
+    "Lund",
+    "Mishra",
+    "Nolan",
+]
 SCHOOLS = [
-    "Harvard Medical School", "Boston University School of Medicine", "Tufts University",
-    "UMass Chan Medical School", "Yale School of Medicine", "Columbia Vagelos", "Johns Hopkins",
-    "University of Pennsylvania", "Stanford University", "University of Michigan",
-    "Duke University", "Washington University", "University of Chicago", "Emory University",
+    "Harvard Medical School",
+    "Boston University School of Medicine",
+    "Tufts University",
+    "UMass Chan Medical School",
+    "Yale School of Medicine",
+    "Columbia Vagelos",
+    "Johns Hopkins",
+    "University of Pennsylvania",
+    "Stanford University",
+    "University of Michigan",
+    "Duke University",
+    "Washington University",
+    "University of Chicago",
+    "Emory University",
 ]
 STUDENT_SCHOOLS = [
-    "Harvard Medical School", "MGH Institute of Health Professions", "Simmons University",
-    "Northeastern University", "Boston College", "Regis College", "Salem State University",
-    "UMass Boston", "Bunker Hill Community College", "Massachusetts College of Pharmacy",
+    "Harvard Medical School",
+    "MGH Institute of Health Professions",
+    "Simmons University",
+    "Northeastern University",
+    "Boston College",
+    "Regis College",
+    "Salem State University",
+    "UMass Boston",
+    "Bunker Hill Community College",
+    "Massachusetts College of Pharmacy",
 ]
 STAFF_TITLES = [
-    "Registered Nurse", "Nurse Practitioner", "Physician Assistant", "Attending Physician",
-    "Pharmacist", "Physical Therapist", "Respiratory Therapist", "Social Worker",
-    "Clinical Nurse Specialist", "Occupational Therapist", "Dietitian", "Radiologic Technologist",
+    "Registered Nurse",
+    "Nurse Practitioner",
+    "Physician Assistant",
+    "Attending Physician",
+    "Pharmacist",
+    "Physical Therapist",
+    "Respiratory Therapist",
+    "Social Worker",
+    "Clinical Nurse Specialist",
+    "Occupational Therapist",
+    "Dietitian",
+    "Radiologic Technologist",
 ]
 
 
@@ -88,7 +297,10 @@ class Scale:
     # IM residents per class and track (PGY 1-3), plus preliminary interns.
     im_class: dict[str, int] = field(
         default_factory=lambda: {
-            "categorical": 42, "primary-care": 10, "global-primary-care": 2, "psp": 5,
+            "categorical": 42,
+            "primary-care": 10,
+            "global-primary-care": 2,
+            "psp": 5,
             "psp-short": 3,
         }
     )
@@ -96,10 +308,21 @@ class Scale:
 
 
 SMALL = Scale(
-    sponsor_residencies=3, sponsor_fellowships=3, network_programs=8, network_trainees=260,
-    sponsor_trainees=240, students=20, clinical_staff=30, im_faculty=12,
-    im_class={"categorical": 8, "primary-care": 3, "global-primary-care": 1, "psp": 1,
-              "psp-short": 1},
+    sponsor_residencies=3,
+    sponsor_fellowships=3,
+    network_programs=8,
+    network_trainees=260,
+    sponsor_trainees=240,
+    students=20,
+    clinical_staff=30,
+    im_faculty=12,
+    im_class={
+        "categorical": 8,
+        "primary-care": 3,
+        "global-primary-care": 1,
+        "psp": 1,
+        "psp-short": 1,
+    },
     im_preliminary=2,
 )
 
@@ -137,7 +360,7 @@ class Names:
             n += 1
             email = f"{base}{n}@{EMAIL_DOMAIN}"
         self.used.add(email)
-        return Person(first_name=first, last_name=last, email=email, kind=kind, **extra)  # type: ignore[misc]
+        return Person(first_name=first, last_name=last, email=email, kind=kind, **extra)
 
 
 def academic_years(today: dt.date) -> dict[int, AcademicYear]:
@@ -155,9 +378,13 @@ def academic_years(today: dt.date) -> dict[int, AcademicYear]:
 
 
 class DemoBuilder:
-    def __init__(self, seed: int = 2026, scale: Scale | None = None,
-                 today: dt.date | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 2026,
+        scale: Scale | None = None,
+        today: dt.date | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.rng = random.Random(seed)
         self.names = Names(self.rng)
         self.scale = scale or Scale()
@@ -167,12 +394,19 @@ class DemoBuilder:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def trainee(self, program: Program, pgy: int, track: Track | None,
-                years_total: int, site: Site | None = None,
-                person: Person | None = None) -> tuple[Person, Appointment, int]:
+    def trainee(
+        self,
+        program: Program,
+        pgy: int,
+        track: Track | None,
+        years_total: int,
+        site: Site | None = None,
+        person: Person | None = None,
+    ) -> tuple[Person, Appointment, int]:
         """An unsaved trainee and appointment; the caller bulk-saves them."""
         p = person or self.names.person(
-            Person.Kind.TRAINEE, degrees=self.rng.choice(["MD", "MD", "MD", "DO", "MD, PhD"]),
+            Person.Kind.TRAINEE,
+            degrees=self.rng.choice(["MD", "MD", "MD", "DO", "MD, PhD"]),
             medical_school=self.rng.choice(SCHOOLS),
             external_id=self.names.next_id("T"),
         )
@@ -180,16 +414,20 @@ class DemoBuilder:
         start = dt.date(self.ay_start.year - (pgy - first_pgy), 7, 1)
         end = dt.date(start.year + years_total, 6, 30)
         appt = Appointment(
-            kind=Appointment.Kind.TRAINEE, institution=program.institution, program=program,
-            department=program.department, track=track, start_date=start, end_date=end,
+            kind=Appointment.Kind.TRAINEE,
+            institution=program.institution,
+            program=program,
+            department=program.department,
+            track=track,
+            start_date=start,
+            end_date=end,
             continuity_site=site,
         )
         return p, appt, pgy
 
     def save_trainees(self, rows: list[tuple[Person, Appointment, int]]) -> None:
-        new_people = [p for p, _, _ in rows if p.pk is None]
-        seen: set[int] = set()
-        unique_new = [p for p in new_people if not (id(p) in seen or seen.add(id(p)))]
+        # Unsaved people, each once (dict keys keep order; id() because unsaved rows compare equal).
+        unique_new = list({id(p): p for p, _, _ in rows if p.pk is None}.values())
         Person.objects.bulk_create(unique_new, batch_size=1000)
         for p, a, _ in rows:
             a.person = p
@@ -199,17 +437,20 @@ class DemoBuilder:
             assert a.program is not None
             first_pgy = pgy - (self.ay_start.year - a.start_date.year)
             for y, ay in self.years.items():
-                if a.start_date <= ay.start_date and (a.end_date is None
-                                                      or ay.end_date <= a.end_date):
-                    years.append(TraineeYear(appointment=a, academic_year=ay,
-                                             pgy=first_pgy + (y - a.start_date.year)))
+                if a.start_date <= ay.start_date and (
+                    a.end_date is None or ay.end_date <= a.end_date
+                ):
+                    years.append(
+                        TraineeYear(
+                            appointment=a, academic_year=ay, pgy=first_pgy + (y - a.start_date.year)
+                        )
+                    )
         TraineeYear.objects.bulk_create(years, batch_size=2000)
 
     # -- the build --------------------------------------------------------------------------
 
     @transaction.atomic
     def build(self) -> dict[str, int]:
-        s = self.scale
         self.say("Academic years")
         self.years = academic_years(self.today)
 
@@ -221,33 +462,53 @@ class DemoBuilder:
             )
         mgh = insts["mgh"]
         depts = {
-            d: Department.objects.create(institution=mgh, name=f"Department of {d}",
-                                         slug=slugify(d))
+            d: Department.objects.create(
+                institution=mgh, name=f"Department of {d}", slug=slugify(d)
+            )
             for d in content.DEPARTMENTS
         }
         other_depts = {
-            slug: Department.objects.create(institution=inst, name="Department of Medicine",
-                                            slug="medicine")
-            for slug, inst in insts.items() if slug != "mgh"
+            slug: Department.objects.create(
+                institution=inst, name="Department of Medicine", slug="medicine"
+            )
+            for slug, inst in insts.items()
+            if slug != "mgh"
         }
 
         self.say("Internal Medicine: program, tracks, sites")
         im = Program.objects.create(
-            institution=mgh, department=depts["Medicine"], kind=Program.Kind.RESIDENCY,
-            min_pgy=1, max_pgy=3, **content.IM_PROGRAM,
+            institution=mgh,
+            department=depts["Medicine"],
+            kind=Program.Kind.RESIDENCY,
+            min_pgy=1,
+            max_pgy=3,
+            **content.IM_PROGRAM,
         )
         tracks: dict[str, Track] = {}
         for order, (code, name, years, prelim, parent, desc) in enumerate(content.IM_TRACKS):
             tracks[code] = Track.objects.create(
-                program=im, code=code, name=name, clinical_years=years, is_preliminary=prelim,
-                parent=tracks.get(parent) if parent else None, description=desc, sort_order=order,
+                program=im,
+                code=code,
+                name=name,
+                clinical_years=years,
+                is_preliminary=prelim,
+                parent=tracks.get(parent) if parent else None,
+                description=desc,
+                sort_order=order,
             )
         sites: list[Site] = []
         for order, (name, short, code, tcodes, lo, hi, town, desc) in enumerate(content.IM_SITES):
             site = Site.objects.create(
-                institution=mgh, name=name, short_name=short, code=code,
-                kind=Site.Kind.CONTINUITY, address=town, description=desc,
-                residents_placed_min=lo, residents_placed_max=hi, sort_order=order,
+                institution=mgh,
+                name=name,
+                short_name=short,
+                code=code,
+                kind=Site.Kind.CONTINUITY,
+                address=town,
+                description=desc,
+                residents_placed_min=lo,
+                residents_placed_max=hi,
+                sort_order=order,
             )
             site.tracks.set([tracks[c] for c in tcodes])
             sites.append(site)
@@ -269,16 +530,23 @@ class DemoBuilder:
         self.say("Leadership and demo logins")
         self.personas(mgh, im, faculty, programs)
 
-        audit.record(None, "import", object_type="org.institution", object_id=str(mgh.pk),
-                     object_repr=str(mgh), note="Demo data loaded")
+        audit.record(
+            None,
+            "import",
+            object_type="org.institution",
+            object_id=str(mgh.pk),
+            object_repr=str(mgh),
+            note="Demo data loaded",
+        )
         return {
             "programs": Program.objects.count(),
             "people": Person.objects.count(),
             "im_residents": Appointment.objects.filter(program=im).count(),
         }
 
-    def im_residents(self, im: Program, tracks: dict[str, Track],
-                     sites: list[Site]) -> list[tuple[Person, Appointment, int]]:
+    def im_residents(
+        self, im: Program, tracks: dict[str, Track], sites: list[Site]
+    ) -> list[tuple[Person, Appointment, int]]:
         # Continuity sites: fill each toward the middle of its published range, honoring tracks.
         target = {}
         for site in sites:
@@ -289,8 +557,11 @@ class DemoBuilder:
         site_tracks = {site.pk: {t.code for t in site.tracks.all()} for site in sites}
 
         def pick_site(track: Track) -> Site:
-            code = track.parent.code if track.parent and track.code != "global-primary-care" \
+            code = (
+                track.parent.code
+                if track.parent and track.code != "global-primary-care"
                 else track.code
+            )
             if code == "psp":
                 code = "categorical"
             fits = [s for s in sites if code in site_tracks[s.pk]]
@@ -305,61 +576,95 @@ class DemoBuilder:
                 if pgy > track.clinical_years:
                     continue
                 for _ in range(n):
-                    rows.append(self.trainee(im, pgy, track, track.clinical_years,
-                                             pick_site(track)))
+                    rows.append(
+                        self.trainee(im, pgy, track, track.clinical_years, pick_site(track))
+                    )
         for _ in range(self.scale.im_preliminary):
             rows.append(self.trainee(im, 1, tracks["preliminary"], 1))
         return rows
 
-    def other_programs(self, mgh: Institution, depts: dict[str, Department],
-                       insts: dict[str, Institution],
-                       other_depts: dict[str, Department]) -> list[Program]:
+    def other_programs(
+        self,
+        mgh: Institution,
+        depts: dict[str, Department],
+        insts: dict[str, Institution],
+        other_depts: dict[str, Department],
+    ) -> list[Program]:
         s = self.scale
         new: list[Program] = []
         for i in range(s.sponsor_residencies - 1):
-            spec, dept, years = content.RESIDENCY_SPECIALTIES[i % len(content.RESIDENCY_SPECIALTIES)]
+            spec, dept, years = content.RESIDENCY_SPECIALTIES[
+                i % len(content.RESIDENCY_SPECIALTIES)
+            ]
             suffix = "" if i < len(content.RESIDENCY_SPECIALTIES) else f" {i}"
-            new.append(Program(
-                institution=mgh, department=depts[dept], kind=Program.Kind.RESIDENCY,
-                name=f"{spec} Residency{suffix}", slug=slugify(f"{spec} residency{suffix}"),
-                specialty=spec, min_pgy=1, max_pgy=years,
-            ))
+            new.append(
+                Program(
+                    institution=mgh,
+                    department=depts[dept],
+                    kind=Program.Kind.RESIDENCY,
+                    name=f"{spec} Residency{suffix}",
+                    slug=slugify(f"{spec} residency{suffix}"),
+                    specialty=spec,
+                    min_pgy=1,
+                    max_pgy=years,
+                )
+            )
         for i in range(s.sponsor_fellowships):
             subj = content.FELLOWSHIP_SUBJECTS[i % len(content.FELLOWSHIP_SUBJECTS)]
             n = i // len(content.FELLOWSHIP_SUBJECTS)
             suffix = "" if n == 0 else f" ({['', 'Research', 'Advanced'][min(n, 2)]} {n})"
-            new.append(Program(
-                institution=mgh, department=depts["Medicine"], kind=Program.Kind.FELLOWSHIP,
-                name=f"{subj} Fellowship{suffix}", slug=slugify(f"{subj} fellowship{suffix}"),
-                specialty=subj, min_pgy=4, max_pgy=6,
-            ))
+            new.append(
+                Program(
+                    institution=mgh,
+                    department=depts["Medicine"],
+                    kind=Program.Kind.FELLOWSHIP,
+                    name=f"{subj} Fellowship{suffix}",
+                    slug=slugify(f"{subj} fellowship{suffix}"),
+                    specialty=subj,
+                    min_pgy=4,
+                    max_pgy=6,
+                )
+            )
         others = [k for k in insts if k != "mgh"]
         remaining = s.network_programs - 1 - len(new)
         for i in range(max(0, remaining)):
             inst_slug = others[i % len(others)]
             inst = insts[inst_slug]
             fellowship = (i // len(others)) % 3 != 0
-            pool = content.FELLOWSHIP_SUBJECTS if fellowship else [
-                r[0] for r in content.RESIDENCY_SPECIALTIES]
+            pool = (
+                content.FELLOWSHIP_SUBJECTS
+                if fellowship
+                else [r[0] for r in content.RESIDENCY_SPECIALTIES]
+            )
             subj = pool[i % len(pool)]
             kind = Program.Kind.FELLOWSHIP if fellowship else Program.Kind.RESIDENCY
             name = f"{inst.short_name} {subj} {kind.label}"
-            new.append(Program(
-                institution=inst, department=other_depts[inst_slug], kind=kind, name=name,
-                slug=slugify(f"{inst_slug} {subj} {kind.value} {i}"), specialty=subj,
-                min_pgy=4 if fellowship else 1, max_pgy=6 if fellowship else 4,
-            ))
+            new.append(
+                Program(
+                    institution=inst,
+                    department=other_depts[inst_slug],
+                    kind=kind,
+                    name=name,
+                    slug=slugify(f"{inst_slug} {subj} {kind.value} {i}"),
+                    specialty=subj,
+                    min_pgy=4 if fellowship else 1,
+                    max_pgy=6 if fellowship else 4,
+                )
+            )
         Program.objects.bulk_create(new, batch_size=500)
         return new
 
-    def other_trainees(self, programs: list[Program], mgh: Institution,
-                       im_count: int) -> list[tuple[Person, Appointment, int]]:
+    def other_trainees(
+        self, programs: list[Program], mgh: Institution, im_count: int
+    ) -> list[tuple[Person, Appointment, int]]:
         s = self.scale
         sponsor = [p for p in programs if p.institution_id == mgh.pk]
         network = [p for p in programs if p.institution_id != mgh.pk]
         rows = []
-        for pool, total in ((sponsor, s.sponsor_trainees - im_count),
-                            (network, s.network_trainees - s.sponsor_trainees)):
+        for pool, total in (
+            (sponsor, s.sponsor_trainees - im_count),
+            (network, s.network_trainees - s.sponsor_trainees),
+        ):
             if not pool:
                 continue
             for i in range(max(0, total)):
@@ -371,53 +676,81 @@ class DemoBuilder:
 
     def faculty(self, im: Program, medicine: Department) -> list[Person]:
         people = [
-            self.names.person(Person.Kind.FACULTY, degrees=self.rng.choice(["MD", "MD, PhD",
-                                                                            "MD, MPH"]),
-                              requires_cme=True)
+            self.names.person(
+                Person.Kind.FACULTY,
+                degrees=self.rng.choice(["MD", "MD, PhD", "MD, MPH"]),
+                requires_cme=True,
+            )
             for _ in range(self.scale.im_faculty)
         ]
         Person.objects.bulk_create(people)
         start = dt.date(self.ay_start.year - 5, 7, 1)
-        Appointment.objects.bulk_create([
-            Appointment(person=p, kind=Appointment.Kind.FACULTY, institution=im.institution,
-                        program=im, department=medicine, title="Attending Physician",
-                        start_date=start)
-            for p in people
-        ])
+        Appointment.objects.bulk_create(
+            [
+                Appointment(
+                    person=p,
+                    kind=Appointment.Kind.FACULTY,
+                    institution=im.institution,
+                    program=im,
+                    department=medicine,
+                    title="Attending Physician",
+                    start_date=start,
+                )
+                for p in people
+            ]
+        )
         return people
 
     def staff_and_students(self, mgh: Institution, depts: dict[str, Department]) -> None:
         s = self.scale
         dept_list = list(depts.values())
-        staff = [self.names.person(Person.Kind.STAFF, requires_cme=True)
-                 for _ in range(s.clinical_staff)]
+        staff = [
+            self.names.person(Person.Kind.STAFF, requires_cme=True) for _ in range(s.clinical_staff)
+        ]
         Person.objects.bulk_create(staff, batch_size=2000)
-        Appointment.objects.bulk_create([
-            Appointment(person=p, kind=Appointment.Kind.STAFF, institution=mgh,
-                        department=self.rng.choice(dept_list),
-                        title=self.rng.choice(STAFF_TITLES),
-                        start_date=dt.date(self.ay_start.year - self.rng.randint(0, 20), 7, 1))
-            for p in staff
-        ], batch_size=2000)
+        Appointment.objects.bulk_create(
+            [
+                Appointment(
+                    person=p,
+                    kind=Appointment.Kind.STAFF,
+                    institution=mgh,
+                    department=self.rng.choice(dept_list),
+                    title=self.rng.choice(STAFF_TITLES),
+                    start_date=dt.date(self.ay_start.year - self.rng.randint(0, 20), 7, 1),
+                )
+                for p in staff
+            ],
+            batch_size=2000,
+        )
         students = [self.names.person(Person.Kind.STUDENT) for _ in range(s.students)]
         Person.objects.bulk_create(students, batch_size=2000)
         rotations = []
         for p in students:
             start = self.ay_start + dt.timedelta(weeks=self.rng.randint(0, 40))
-            rotations.append(Appointment(
-                person=p, kind=Appointment.Kind.STUDENT, institution=mgh,
-                department=self.rng.choice(dept_list), school=self.rng.choice(STUDENT_SCHOOLS),
-                title="Student on rotation", start_date=start,
-                end_date=start + dt.timedelta(weeks=self.rng.choice([4, 6, 8, 12])),
-            ))
+            rotations.append(
+                Appointment(
+                    person=p,
+                    kind=Appointment.Kind.STUDENT,
+                    institution=mgh,
+                    department=self.rng.choice(dept_list),
+                    school=self.rng.choice(STUDENT_SCHOOLS),
+                    title="Student on rotation",
+                    start_date=start,
+                    end_date=start + dt.timedelta(weeks=self.rng.choice([4, 6, 8, 12])),
+                )
+            )
         Appointment.objects.bulk_create(rotations, batch_size=2000)
 
-    def personas(self, mgh: Institution, im: Program, faculty: list[Person],
-                 programs: list[Program]) -> None:
+    def personas(
+        self, mgh: Institution, im: Program, faculty: list[Person], programs: list[Program]
+    ) -> None:
         users = {}
         for username, first, last, _what in PERSONAS:
             user = User.objects.create_user(
-                username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
+                username=username,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
                 email=f"{username}@{EMAIL_DOMAIN}",
             )
             users[username] = user
@@ -425,61 +758,102 @@ class DemoBuilder:
         def person(username: str, kind: str, **extra: object) -> Person:
             user = users[username]
             return Person.objects.create(
-                first_name=user.first_name, last_name=user.last_name, email=user.email,
-                kind=kind, user=user, **extra,  # type: ignore[arg-type]
+                first_name=user.first_name,
+                last_name=user.last_name,
+                email=user.email,
+                kind=kind,
+                user=user,
+                **extra,
             )
 
         gme = person("gme-admin", Person.Kind.STAFF)
-        InstitutionRole.objects.create(institution=mgh, person=gme,
-                                       role=InstitutionRole.Role.GME_ADMIN)
-        Appointment.objects.create(person=gme, kind=Appointment.Kind.STAFF, institution=mgh,
-                                   title="GME Office Administrator",
-                                   start_date=dt.date(2015, 7, 1))
+        InstitutionRole.objects.create(
+            institution=mgh, person=gme, role=InstitutionRole.Role.GME_ADMIN
+        )
+        Appointment.objects.create(
+            person=gme,
+            kind=Appointment.Kind.STAFF,
+            institution=mgh,
+            title="GME Office Administrator",
+            start_date=dt.date(2015, 7, 1),
+        )
 
         medicine = im.department
         pd = person("director", Person.Kind.FACULTY, degrees="MD", requires_cme=True)
-        Appointment.objects.create(person=pd, kind=Appointment.Kind.FACULTY,
-                                   institution=mgh, program=im, department=medicine,
-                                   title="Program Director", start_date=dt.date(2012, 7, 1))
+        Appointment.objects.create(
+            person=pd,
+            kind=Appointment.Kind.FACULTY,
+            institution=mgh,
+            program=im,
+            department=medicine,
+            title="Program Director",
+            start_date=dt.date(2012, 7, 1),
+        )
         ProgramRole.objects.create(program=im, person=pd, role=ProgramRole.Role.DIRECTOR)
         for f in faculty[:4]:
-            ProgramRole.objects.create(program=im, person=f,
-                                       role=ProgramRole.Role.ASSOCIATE_DIRECTOR)
+            ProgramRole.objects.create(
+                program=im, person=f, role=ProgramRole.Role.ASSOCIATE_DIRECTOR
+            )
 
         coord = person("coordinator", Person.Kind.STAFF)
-        Appointment.objects.create(person=coord, kind=Appointment.Kind.STAFF, institution=mgh,
-                                   program=im, department=medicine,
-                                   title="Residency Program Coordinator",
-                                   start_date=dt.date(2019, 7, 1))
+        Appointment.objects.create(
+            person=coord,
+            kind=Appointment.Kind.STAFF,
+            institution=mgh,
+            program=im,
+            department=medicine,
+            title="Residency Program Coordinator",
+            start_date=dt.date(2019, 7, 1),
+        )
         ProgramRole.objects.create(program=im, person=coord, role=ProgramRole.Role.COORDINATOR)
 
         chief = person("chief", Person.Kind.TRAINEE, degrees="MD")
-        Appointment.objects.create(person=chief, kind=Appointment.Kind.STAFF, institution=mgh,
-                                   program=im, department=medicine,
-                                   title="Chief Medical Resident", start_date=self.ay_start,
-                                   end_date=dt.date(self.ay_start.year + 1, 6, 30))
-        ProgramRole.objects.create(program=im, person=chief,
-                                   role=ProgramRole.Role.CHIEF_RESIDENT)
+        Appointment.objects.create(
+            person=chief,
+            kind=Appointment.Kind.STAFF,
+            institution=mgh,
+            program=im,
+            department=medicine,
+            title="Chief Medical Resident",
+            start_date=self.ay_start,
+            end_date=dt.date(self.ay_start.year + 1, 6, 30),
+        )
+        ProgramRole.objects.create(program=im, person=chief, role=ProgramRole.Role.CHIEF_RESIDENT)
 
         fac = person("faculty", Person.Kind.FACULTY, degrees="MD", requires_cme=True)
-        Appointment.objects.create(person=fac, kind=Appointment.Kind.FACULTY, institution=mgh,
-                                   program=im, department=medicine, title="Attending Physician",
-                                   start_date=dt.date(2016, 7, 1))
+        Appointment.objects.create(
+            person=fac,
+            kind=Appointment.Kind.FACULTY,
+            institution=mgh,
+            program=im,
+            department=medicine,
+            title="Attending Physician",
+            start_date=dt.date(2016, 7, 1),
+        )
 
-        res = person("resident", Person.Kind.TRAINEE, degrees="MD",
-                     medical_school="Tufts University", external_id="T00000002")
+        res = person(
+            "resident",
+            Person.Kind.TRAINEE,
+            degrees="MD",
+            medical_school="Tufts University",
+            external_id="T00000002",
+        )
         cat = im.tracks.get(code="categorical")
         ima = Site.objects.get(code="ima")
         self.save_trainees([self.trainee(im, 2, cat, 3, ima, person=res)])
 
         surgery = next(p for p in programs if p.slug == "general-surgery-residency")
         sc = person("surgery-coordinator", Person.Kind.STAFF)
-        Appointment.objects.create(person=sc, kind=Appointment.Kind.STAFF, institution=mgh,
-                                   program=surgery, department=surgery.department,
-                                   title="Residency Program Coordinator",
-                                   start_date=dt.date(2020, 7, 1))
-        ProgramRole.objects.create(program=surgery, person=sc,
-                                   role=ProgramRole.Role.COORDINATOR)
+        Appointment.objects.create(
+            person=sc,
+            kind=Appointment.Kind.STAFF,
+            institution=mgh,
+            program=surgery,
+            department=surgery.department,
+            title="Residency Program Coordinator",
+            start_date=dt.date(2020, 7, 1),
+        )
+        ProgramRole.objects.create(program=surgery, person=sc, role=ProgramRole.Role.COORDINATOR)
         # The outsider has a login and nothing else.
 
 
@@ -487,6 +861,10 @@ def demo_loaded() -> bool:
     return Institution.objects.filter(is_sponsor=True).exists()
 
 
-def load_demo(seed: int = 2026, scale: Scale | None = None, today: dt.date | None = None,
-              progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def load_demo(
+    seed: int = 2026,
+    scale: Scale | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     return DemoBuilder(seed=seed, scale=scale, today=today, progress=progress).build()

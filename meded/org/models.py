@@ -38,7 +38,9 @@ class Institution(models.Model):
 
 
 class Department(models.Model):
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="departments")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="departments"
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
 

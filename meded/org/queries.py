@@ -44,8 +44,12 @@ def with_pgy(qs: QuerySet[Appointment], year: AcademicYear | None) -> QuerySet[A
     return qs.annotate(pgy=Subquery(pgy[:1], output_field=IntegerField()))
 
 
-def roster(program: Program, year: AcademicYear | None = None,
-           day: dt.date | None = None, include_past: bool = False) -> QuerySet[Appointment]:
+def roster(
+    program: Program,
+    year: AcademicYear | None = None,
+    day: dt.date | None = None,
+    include_past: bool = False,
+) -> QuerySet[Appointment]:
     """The program's trainee appointments with person, track, site and the year's PGY."""
     qs = Appointment.objects.filter(program=program, kind=Appointment.Kind.TRAINEE)
     if not include_past:
@@ -56,8 +60,7 @@ def roster(program: Program, year: AcademicYear | None = None,
     )
 
 
-def sites_with_counts(program: Program | None = None,
-                      day: dt.date | None = None) -> QuerySet[Site]:
+def sites_with_counts(program: Program | None = None, day: dt.date | None = None) -> QuerySet[Site]:
     """Sites with their tracks and the live count of current residents placed there."""
     cond = Q(appointments__kind=Appointment.Kind.TRAINEE) & current_q(day, "appointments__")
     if program is not None:

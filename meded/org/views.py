@@ -45,10 +45,18 @@ def programs(request: HttpRequest) -> HttpResponse:
         prefix="appointments__"
     )
     qs = qs.annotate(trainees=Count("appointments", filter=trainees)).order_by("name")
-    return render(request, "org/programs.html", {
-        "listing": paginate(request, qs), "q": q, "kind": kind, "institution": inst,
-        "kinds": Program.Kind.choices, "institutions": Institution.objects.all(),
-    })
+    return render(
+        request,
+        "org/programs.html",
+        {
+            "listing": paginate(request, qs),
+            "q": q,
+            "kind": kind,
+            "institution": inst,
+            "kinds": Program.Kind.choices,
+            "institutions": Institution.objects.all(),
+        },
+    )
 
 
 @login_required
@@ -57,7 +65,7 @@ def program(request: HttpRequest, slug: str) -> HttpResponse:
     year = queries.current_year()
     roster = queries.roster(prog, year)
     by_track: dict[str, dict[int | None, int]] = {}
-    for track_name, pgy in roster.values_list("track__name", "pgy"):
+    for track_name, pgy in roster.values_list("track__name", "pgy"):  # type: ignore[misc]
         row = by_track.setdefault(track_name or "No track", {})
         row[pgy] = row.get(pgy, 0) + 1
     pgys = list(range(prog.min_pgy, prog.max_pgy + 1))
@@ -66,17 +74,24 @@ def program(request: HttpRequest, slug: str) -> HttpResponse:
         for name, counts in sorted(by_track.items())
     ]
     leadership = ProgramRole.objects.filter(program=prog).select_related("person")
-    return render(request, "org/program.html", {
-        "program": prog, "year": year, "pgys": pgys, "track_rows": track_rows,
-        "total": sum(r[2] for r in track_rows),
-        "tracks": Track.objects.filter(program=prog).select_related("parent"),
-        "leadership": leadership,
-        "faculty_count": Appointment.objects.filter(
-            queries.current_q(), program=prog, kind=Appointment.Kind.FACULTY
-        ).count(),
-        "sites": queries.sites_with_counts(prog).filter(tracks__program=prog).distinct(),
-        "can_manage": access.can_manage_program(request.user, prog),
-    })
+    return render(
+        request,
+        "org/program.html",
+        {
+            "program": prog,
+            "year": year,
+            "pgys": pgys,
+            "track_rows": track_rows,
+            "total": sum(r[2] for r in track_rows),
+            "tracks": Track.objects.filter(program=prog).select_related("parent"),
+            "leadership": leadership,
+            "faculty_count": Appointment.objects.filter(
+                queries.current_q(), program=prog, kind=Appointment.Kind.FACULTY
+            ).count(),
+            "sites": queries.sites_with_counts(prog).filter(tracks__program=prog).distinct(),
+            "can_manage": access.can_manage_program(request.user, prog),
+        },
+    )
 
 
 @login_required
@@ -95,18 +110,29 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
         qs = qs.filter(track__code=track)
     pgy = int_or_none(request.GET.get("pgy"))
     if pgy is not None:
-        qs = qs.filter(pgy=pgy)
+        qs = qs.filter(Q(pgy=pgy))  # an annotation (queries.with_pgy)
     site = request.GET.get("site", "")
     if site:
         qs = qs.filter(continuity_site__code=site)
-    return render(request, "org/roster.html", {
-        "program": prog, "listing": paginate(request, qs), "year": year, "years": years,
-        "q": q, "track": track, "pgy": pgy, "site": site, "show_past": show_past,
-        "tracks": Track.objects.filter(program=prog),
-        "sites": Site.objects.filter(tracks__program=prog).distinct(),
-        "pgys": range(prog.min_pgy, prog.max_pgy + 1),
-        "can_manage": access.can_manage_program(request.user, prog),
-    })
+    return render(
+        request,
+        "org/roster.html",
+        {
+            "program": prog,
+            "listing": paginate(request, qs),
+            "year": year,
+            "years": years,
+            "q": q,
+            "track": track,
+            "pgy": pgy,
+            "site": site,
+            "show_past": show_past,
+            "tracks": Track.objects.filter(program=prog),
+            "sites": Site.objects.filter(tracks__program=prog).distinct(),
+            "pgys": range(prog.min_pgy, prog.max_pgy + 1),
+            "can_manage": access.can_manage_program(request.user, prog),
+        },
+    )
 
 
 @login_required
@@ -135,11 +161,19 @@ def people(request: HttpRequest) -> HttpResponse:
     for a in appts:
         by_person.setdefault(a.person_id, []).append(a)
     rows = [(p, by_person.get(p.pk, [])) for p in page_people]
-    return render(request, "org/people.html", {
-        "listing": listing, "rows": rows, "q": q, "kind": kind, "program": program_slug,
-        "kinds": Person.Kind.choices,
-        "programs": access.visible_programs(request.user).only("slug", "name")[:400],
-    })
+    return render(
+        request,
+        "org/people.html",
+        {
+            "listing": listing,
+            "rows": rows,
+            "q": q,
+            "kind": kind,
+            "program": program_slug,
+            "kinds": Person.Kind.choices,
+            "programs": access.visible_programs(request.user).only("slug", "name")[:400],
+        },
+    )
 
 
 @login_required
@@ -152,20 +186,35 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-start_date")
     )
     roles = who.program_roles.select_related("program")
-    can_audit = any(
-        a.program and access.can_view_program_audit(request.user, a.program) for a in appointments
-    ) or access.viewer_for(request.user).is_gme_admin
-    return render(request, "org/person.html", {
-        "person": who, "appointments": appointments, "roles": roles, "can_audit": can_audit,
-    })
+    can_audit = (
+        any(
+            a.program and access.can_view_program_audit(request.user, a.program)
+            for a in appointments
+        )
+        or access.viewer_for(request.user).is_gme_admin
+    )
+    return render(
+        request,
+        "org/person.html",
+        {
+            "person": who,
+            "appointments": appointments,
+            "roles": roles,
+            "can_audit": can_audit,
+        },
+    )
 
 
 @login_required
 def sites(request: HttpRequest) -> HttpResponse:
     access.require_staff(request.user)
-    return render(request, "org/sites.html", {
-        "sites": queries.sites_with_counts().select_related("institution"),
-    })
+    return render(
+        request,
+        "org/sites.html",
+        {
+            "sites": queries.sites_with_counts().select_related("institution"),
+        },
+    )
 
 
 @login_required
@@ -190,22 +239,37 @@ def institutions(request: HttpRequest) -> HttpResponse:
 def institution(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_staff(request.user)
     inst = get_object_or_404(Institution, slug=slug)
-    departments = Department.objects.filter(institution=inst).annotate(
-        program_count=Count("programs")
-    ).prefetch_related(
-        Prefetch("programs", queryset=access.visible_programs(request.user).order_by("name"),
-                 to_attr="visible")
+    departments = (
+        Department.objects.filter(institution=inst)
+        .annotate(program_count=Count("programs"))
+        .prefetch_related(
+            Prefetch(
+                "programs",
+                queryset=access.visible_programs(request.user).order_by("name"),
+                to_attr="visible",
+            )
+        )
     )
-    return render(request, "org/institution.html", {
-        "institution": inst, "departments": departments,
-        "sites": Site.objects.filter(institution=inst),
-    })
+    return render(
+        request,
+        "org/institution.html",
+        {
+            "institution": inst,
+            "departments": departments,
+            "sites": Site.objects.filter(institution=inst),
+        },
+    )
 
 
 @login_required
 def academic_years(request: HttpRequest) -> HttpResponse:
     access.require_staff(request.user)
     current = queries.current_year()
-    return render(request, "org/academic_years.html", {
-        "years": AcademicYear.objects.order_by("-start_date"), "current": current,
-    })
+    return render(
+        request,
+        "org/academic_years.html",
+        {
+            "years": AcademicYear.objects.order_by("-start_date"),
+            "current": current,
+        },
+    )

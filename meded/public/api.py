@@ -103,7 +103,10 @@ def programs(request: HttpRequest) -> list[dict[str, str]]:
 
 
 @router.get(
-    "/programs/{slug}", response=ProgramOut, auth=None, summary="A public program's tracks and sites"
+    "/programs/{slug}",
+    response=ProgramOut,
+    auth=None,
+    summary="A public program's tracks and sites",
 )
 def program(request: HttpRequest, slug: str) -> dict[str, object]:
     p = public_programs().select_related("department").filter(slug=slug).first()

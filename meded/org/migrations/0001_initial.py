@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,237 +14,584 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Institution',
+            name="Institution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('short_name', models.CharField(blank=True, max_length=40)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('kind', models.CharField(choices=[('academic', 'Academic medical center'), ('community', 'Community hospital'), ('specialty', 'Specialty hospital'), ('school', 'School'), ('other', 'Other')], default='academic', max_length=20)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('is_sponsor', models.BooleanField(default=False)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("short_name", models.CharField(blank=True, max_length=40)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("academic", "Academic medical center"),
+                            ("community", "Community hospital"),
+                            ("specialty", "Specialty hospital"),
+                            ("school", "School"),
+                            ("other", "Other"),
+                        ],
+                        default="academic",
+                        max_length=20,
+                    ),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("is_sponsor", models.BooleanField(default=False)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AcademicYear',
+            name="AcademicYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=20, unique=True)),
-                ('start_date', models.DateField(unique=True)),
-                ('end_date', models.DateField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=20, unique=True)),
+                ("start_date", models.DateField(unique=True)),
+                ("end_date", models.DateField()),
             ],
             options={
-                'ordering': ['start_date'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__gt', models.F('start_date'))), name='academic_year_ordered')],
+                "ordering": ["start_date"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end_date__gt", models.F("start_date"))),
+                        name="academic_year_ordered",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='org.institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80)),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="departments",
+                        to="org.institution",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('preferred_name', models.CharField(blank=True, max_length=100)),
-                ('degrees', models.CharField(blank=True, max_length=60)),
-                ('email', models.EmailField(blank=True, max_length=254, null=True, unique=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('kind', models.CharField(choices=[('trainee', 'Trainee'), ('faculty', 'Faculty'), ('staff', 'Staff'), ('student', 'Student')], default='trainee', max_length=20)),
-                ('npi', models.CharField(blank=True, max_length=10, verbose_name='NPI')),
-                ('medical_school', models.CharField(blank=True, max_length=200)),
-                ('requires_cme', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("preferred_name", models.CharField(blank=True, max_length=100)),
+                ("degrees", models.CharField(blank=True, max_length=60)),
+                ("email", models.EmailField(blank=True, max_length=254, null=True, unique=True)),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=64, null=True, unique=True),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("trainee", "Trainee"),
+                            ("faculty", "Faculty"),
+                            ("staff", "Staff"),
+                            ("student", "Student"),
+                        ],
+                        default="trainee",
+                        max_length=20,
+                    ),
+                ),
+                ("npi", models.CharField(blank=True, max_length=10, verbose_name="NPI")),
+                ("medical_school", models.CharField(blank=True, max_length=200)),
+                ("requires_cme", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name', 'id'],
+                "ordering": ["last_name", "first_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='InstitutionRole',
+            name="InstitutionRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('gme_admin', 'GME office administrator')], max_length=30)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='org.institution')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='institution_roles', to='org.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("gme_admin", "GME office administrator")], max_length=30
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to="org.institution",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="institution_roles",
+                        to="org.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('kind', models.CharField(choices=[('residency', 'Residency'), ('fellowship', 'Fellowship'), ('internship', 'Internship'), ('other', 'Other training')], default='residency', max_length=20)),
-                ('specialty', models.CharField(blank=True, max_length=120)),
-                ('accreditation_id', models.CharField(blank=True, max_length=20, null=True, unique=True, verbose_name='ACGME program id')),
-                ('min_pgy', models.PositiveSmallIntegerField(default=1)),
-                ('max_pgy', models.PositiveSmallIntegerField(default=3)),
-                ('description', models.TextField(blank=True)),
-                ('is_public', models.BooleanField(default=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='programs', to='org.department')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programs', to='org.institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("residency", "Residency"),
+                            ("fellowship", "Fellowship"),
+                            ("internship", "Internship"),
+                            ("other", "Other training"),
+                        ],
+                        default="residency",
+                        max_length=20,
+                    ),
+                ),
+                ("specialty", models.CharField(blank=True, max_length=120)),
+                (
+                    "accreditation_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        null=True,
+                        unique=True,
+                        verbose_name="ACGME program id",
+                    ),
+                ),
+                ("min_pgy", models.PositiveSmallIntegerField(default=1)),
+                ("max_pgy", models.PositiveSmallIntegerField(default=3)),
+                ("description", models.TextField(blank=True)),
+                ("is_public", models.BooleanField(default=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programs",
+                        to="org.department",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programs",
+                        to="org.institution",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ProgramRole',
+            name="ProgramRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('director', 'Program director'), ('associate_director', 'Associate program director'), ('coordinator', 'Program coordinator'), ('chief_resident', 'Chief resident')], max_length=30)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='program_roles', to='org.person')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='org.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("director", "Program director"),
+                            ("associate_director", "Associate program director"),
+                            ("coordinator", "Program coordinator"),
+                            ("chief_resident", "Chief resident"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="program_roles",
+                        to="org.person",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to="org.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program', 'role', 'person__last_name'],
+                "ordering": ["program", "role", "person__last_name"],
             },
         ),
         migrations.CreateModel(
-            name='Track',
+            name="Track",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('code', models.SlugField(max_length=40)),
-                ('description', models.TextField(blank=True)),
-                ('clinical_years', models.PositiveSmallIntegerField(default=3)),
-                ('is_preliminary', models.BooleanField(default=False)),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='variants', to='org.track')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tracks', to='org.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("code", models.SlugField(max_length=40)),
+                ("description", models.TextField(blank=True)),
+                ("clinical_years", models.PositiveSmallIntegerField(default=3)),
+                ("is_preliminary", models.BooleanField(default=False)),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="variants",
+                        to="org.track",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tracks",
+                        to="org.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program', 'sort_order', 'name'],
+                "ordering": ["program", "sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('short_name', models.CharField(blank=True, max_length=40)),
-                ('code', models.SlugField(max_length=60, unique=True)),
-                ('kind', models.CharField(choices=[('continuity', 'Continuity practice'), ('health_center', 'Community health center'), ('hospital', 'Hospital'), ('other', 'Other')], default='continuity', max_length=20)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('residents_placed_min', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('residents_placed_max', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='org.institution')),
-                ('tracks', models.ManyToManyField(blank=True, related_name='sites', to='org.track')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("short_name", models.CharField(blank=True, max_length=40)),
+                ("code", models.SlugField(max_length=60, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("continuity", "Continuity practice"),
+                            ("health_center", "Community health center"),
+                            ("hospital", "Hospital"),
+                            ("other", "Other"),
+                        ],
+                        default="continuity",
+                        max_length=20,
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("description", models.TextField(blank=True)),
+                ("residents_placed_min", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("residents_placed_max", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sites",
+                        to="org.institution",
+                    ),
+                ),
+                (
+                    "tracks",
+                    models.ManyToManyField(blank=True, related_name="sites", to="org.track"),
+                ),
             ],
             options={
-                'ordering': ['sort_order', 'name'],
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('trainee', 'Trainee'), ('faculty', 'Faculty'), ('staff', 'Staff'), ('student', 'Student')], max_length=20)),
-                ('title', models.CharField(blank=True, max_length=120)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('leave', 'On leave'), ('extended', 'Extended'), ('completed', 'Completed'), ('withdrawn', 'Withdrawn')], default='active', max_length=20)),
-                ('school', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='org.department')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='org.institution')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appointments', to='org.person')),
-                ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='org.program')),
-                ('continuity_site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='appointments', to='org.site')),
-                ('track', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='org.track')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("trainee", "Trainee"),
+                            ("faculty", "Faculty"),
+                            ("staff", "Staff"),
+                            ("student", "Student"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=120)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("leave", "On leave"),
+                            ("extended", "Extended"),
+                            ("completed", "Completed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("school", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="org.department",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="org.institution",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appointments",
+                        to="org.person",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="org.program",
+                    ),
+                ),
+                (
+                    "continuity_site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="appointments",
+                        to="org.site",
+                    ),
+                ),
+                (
+                    "track",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="org.track",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['person__last_name', 'person__first_name', 'start_date'],
+                "ordering": ["person__last_name", "person__first_name", "start_date"],
             },
         ),
         migrations.CreateModel(
-            name='TraineeYear',
+            name="TraineeYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pgy', models.PositiveSmallIntegerField(verbose_name='PGY')),
-                ('academic_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.academicyear')),
-                ('appointment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='years', to='org.appointment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pgy", models.PositiveSmallIntegerField(verbose_name="PGY")),
+                (
+                    "academic_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.academicyear",
+                    ),
+                ),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="years",
+                        to="org.appointment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['academic_year__start_date'],
+                "ordering": ["academic_year__start_date"],
             },
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('institution', 'slug'), name='department_slug_unique'),
+            model_name="department",
+            constraint=models.UniqueConstraint(
+                fields=("institution", "slug"), name="department_slug_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='org_person_last_na_d39aad_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["last_name", "first_name", "id"], name="org_person_last_na_d39aad_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['kind', 'last_name', 'first_name', 'id'], name='org_person_kind_56ef07_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["kind", "last_name", "first_name", "id"], name="org_person_kind_56ef07_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='institutionrole',
-            constraint=models.UniqueConstraint(fields=('institution', 'person', 'role'), name='institution_role_unique'),
+            model_name="institutionrole",
+            constraint=models.UniqueConstraint(
+                fields=("institution", "person", "role"), name="institution_role_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['kind', 'name'], name='org_program_kind_b79451_idx'),
+            model_name="program",
+            index=models.Index(fields=["kind", "name"], name="org_program_kind_b79451_idx"),
         ),
         migrations.AddConstraint(
-            model_name='programrole',
-            constraint=models.UniqueConstraint(fields=('program', 'person', 'role'), name='program_role_unique'),
+            model_name="programrole",
+            constraint=models.UniqueConstraint(
+                fields=("program", "person", "role"), name="program_role_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='track',
-            constraint=models.UniqueConstraint(fields=('program', 'code'), name='track_code_unique'),
+            model_name="track",
+            constraint=models.UniqueConstraint(
+                fields=("program", "code"), name="track_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='track',
-            constraint=models.UniqueConstraint(fields=('program', 'name'), name='track_name_unique'),
+            model_name="track",
+            constraint=models.UniqueConstraint(
+                fields=("program", "name"), name="track_name_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['program', 'kind', 'status'], name='org_appoint_program_ef735b_idx'),
+            model_name="appointment",
+            index=models.Index(
+                fields=["program", "kind", "status"], name="org_appoint_program_ef735b_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['kind', 'status'], name='org_appoint_kind_a5b27b_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["kind", "status"], name="org_appoint_kind_a5b27b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='appointment_dates_ordered'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="appointment_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'trainee'), _negated=True), ('program__isnull', False), _connector='OR'), name='trainee_appointment_has_program'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "trainee"), _negated=True),
+                    ("program__isnull", False),
+                    _connector="OR",
+                ),
+                name="trainee_appointment_has_program",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traineeyear',
-            constraint=models.UniqueConstraint(fields=('appointment', 'academic_year'), name='trainee_year_unique'),
+            model_name="traineeyear",
+            constraint=models.UniqueConstraint(
+                fields=("appointment", "academic_year"), name="trainee_year_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traineeyear',
-            constraint=models.CheckConstraint(condition=models.Q(('pgy__gte', 1), ('pgy__lte', 10)), name='pgy_in_range'),
+            model_name="traineeyear",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pgy__gte", 1), ("pgy__lte", 10)), name="pgy_in_range"
+            ),
         ),
     ]

@@ -18,7 +18,10 @@ def test_a_director_sees_only_their_program(as_user, im):
 def test_programs_filter_by_kind_and_search(as_user):
     client = as_user("gme-admin")
     r = client.get("/org/programs/", {"kind": "fellowship"})
-    assert r.context["listing"].page.paginator.count == Program.objects.filter(kind="fellowship").count()
+    assert (
+        r.context["listing"].page.paginator.count
+        == Program.objects.filter(kind="fellowship").count()
+    )
     r = client.get("/org/programs/", {"q": "internal medicine"})
     assert "internal-medicine" in [p.slug for p in r.context["listing"].items]
 

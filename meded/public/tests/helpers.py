@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from meded.org.models import AcademicYear, Appointment, Institution, Program
 
 HELD = {"active", "leave", "extended"}
@@ -25,12 +27,14 @@ def expected_facts(today: dt.date) -> dict[str, int]:
     at_sponsor = [a for a in appointments if a.institution_id == sponsor.pk]
     return {
         "residency_programs": sum(
-            1 for p in Program.objects.all() if p.institution_id == sponsor.pk
-            and p.kind == "residency"
+            1
+            for p in Program.objects.all()
+            if p.institution_id == sponsor.pk and p.kind == "residency"
         ),
         "fellowship_programs": sum(
-            1 for p in Program.objects.all() if p.institution_id == sponsor.pk
-            and p.kind == "fellowship"
+            1
+            for p in Program.objects.all()
+            if p.institution_id == sponsor.pk and p.kind == "fellowship"
         ),
         "physician_trainees": len(
             {a.person_id for a in at_sponsor if a.kind == "trainee" and held_on(a, today)}
@@ -51,3 +55,15 @@ def expected_facts(today: dt.date) -> dict[str, int]:
         "network_programs": len(list(Program.objects.all())),
         "network_trainees": len(trainees_everywhere),
     }
+
+
+def live_counts(program: Program) -> dict[str, int]:
+    """Current residents of the program per continuity site, counted in Python."""
+    today = timezone.localdate()
+    counts: dict[str, int] = {}
+    for a in Appointment.objects.filter(program=program, kind="trainee").select_related(
+        "continuity_site"
+    ):
+        if a.continuity_site and held_on(a, today):
+            counts[a.continuity_site.code] = counts.get(a.continuity_site.code, 0) + 1
+    return counts

@@ -27,7 +27,10 @@ def new_trainee(program: Program, **appointment: object) -> Appointment:
         **appointment,
     }
     return Appointment.objects.create(
-        person=person, kind="trainee", institution=program.institution, program=program,
+        person=person,
+        kind="trainee",
+        institution=program.institution,
+        program=program,
         **fields,
     )
 
@@ -61,6 +64,16 @@ def test_the_page_shows_the_computed_facts_to_an_anonymous_visitor(as_user):
         assert inst.name.encode() in r.content.replace(b"&#x27;", b"'")
 
 
+@pytest.mark.parametrize(
+    "persona",
+    ["gme-admin", "director", "coordinator", "chief", "faculty", "resident", "surgery-coordinator"],
+)
+def test_every_signed_in_persona_sees_the_same_facts(as_user, persona):
+    r = as_user(persona).get("/")
+    assert r.status_code == 200
+    assert shown(r.content, "physician_trainees") == facts_at_a_glance().physician_trainees
+
+
 def test_the_outsider_persona_reaches_the_facts_page(as_user):
     r = as_user("outsider").get("/")
     assert r.status_code == 200
@@ -76,7 +89,7 @@ def test_a_new_trainee_at_the_sponsor_raises_both_trainee_counts(im):
 
 
 def test_a_trainee_elsewhere_in_the_network_raises_only_the_network_count():
-    other = Program.objects.exclude(institution__is_sponsor=True).first()
+    other = Program.objects.exclude(institution__is_sponsor=True).earliest("pk")
     before = facts_at_a_glance()
     new_trainee(other)
     after = facts_at_a_glance()
@@ -120,15 +133,24 @@ def test_a_new_fellowship_and_a_student_rotation_and_cme_staff_change_the_counts
     sponsor = Institution.objects.get(is_sponsor=True)
     today = timezone.localdate()
     before = facts_at_a_glance()
-    Program.objects.create(institution=sponsor, name="Brand New Fellowship",
-                           slug="brand-new-fellowship", kind="fellowship")
+    Program.objects.create(
+        institution=sponsor,
+        name="Brand New Fellowship",
+        slug="brand-new-fellowship",
+        kind="fellowship",
+    )
     student = Person.objects.create(first_name="S", last_name="Tudent", kind="student")
-    Appointment.objects.create(person=student, kind="student", institution=sponsor,
-                               start_date=today, end_date=today + dt.timedelta(weeks=4))
-    nurse = Person.objects.create(first_name="N", last_name="Urse", kind="staff",
-                                  requires_cme=True)
-    Appointment.objects.create(person=nurse, kind="staff", institution=sponsor,
-                               start_date=today - dt.timedelta(days=1))
+    Appointment.objects.create(
+        person=student,
+        kind="student",
+        institution=sponsor,
+        start_date=today,
+        end_date=today + dt.timedelta(weeks=4),
+    )
+    nurse = Person.objects.create(first_name="N", last_name="Urse", kind="staff", requires_cme=True)
+    Appointment.objects.create(
+        person=nurse, kind="staff", institution=sponsor, start_date=today - dt.timedelta(days=1)
+    )
     after = facts_at_a_glance()
     assert after.fellowship_programs == before.fellowship_programs + 1
     assert after.network_programs == before.network_programs + 1
@@ -142,8 +164,13 @@ def test_a_student_rotation_of_last_academic_year_is_not_counted():
     start = dt.date(int(year[:4]) - 1, 9, 1)
     before = facts_at_a_glance().students_on_rotation
     student = Person.objects.create(first_name="Old", last_name="Rotation", kind="student")
-    Appointment.objects.create(person=student, kind="student", institution=sponsor,
-                               start_date=start, end_date=start + dt.timedelta(weeks=6))
+    Appointment.objects.create(
+        person=student,
+        kind="student",
+        institution=sponsor,
+        start_date=start,
+        end_date=start + dt.timedelta(weeks=6),
+    )
     assert facts_at_a_glance().students_on_rotation == before
 
 

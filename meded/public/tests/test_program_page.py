@@ -5,25 +5,13 @@ from django.utils import timezone
 
 from meded.org.models import Appointment, Person, Program, Site
 from meded.public.facts import program_page
-from meded.public.tests.helpers import held_on
+from meded.public.tests.helpers import held_on, live_counts
 
 pytestmark = pytest.mark.django_db
 
 
 def text(response) -> str:
     return html.unescape(response.content.decode())
-
-
-def live_counts(program: Program) -> dict[str, int]:
-    """Current residents of the program per continuity site, counted in Python."""
-    today = timezone.localdate()
-    counts: dict[str, int] = {}
-    for a in Appointment.objects.filter(program=program, kind="trainee").select_related(
-        "continuity_site"
-    ):
-        if a.continuity_site and held_on(a, today):
-            counts[a.continuity_site.code] = counts.get(a.continuity_site.code, 0) + 1
-    return counts
 
 
 def site_card(page: str, code: str) -> str:
@@ -49,9 +37,7 @@ def test_the_outsider_persona_reaches_the_program_page(as_user, im):
     assert "Continuity Practice Sites" in text(r)
 
 
-def test_each_continuity_site_shows_tracks_published_range_live_count_and_description(
-    as_user, im
-):
+def test_each_continuity_site_shows_tracks_published_range_live_count_and_description(as_user, im):
     page = text(as_user(None).get(f"/programs/{im.slug}/"))
     counts = live_counts(im)
     sites = list(Site.objects.filter(tracks__program=im).distinct())
@@ -70,9 +56,7 @@ def test_site_tracks_read_like_the_published_list(as_user, im):
     assert "Categorical and Primary Care Tracks" in site_card(page, "beacon-hill")
     assert "Primary Care Track" in site_card(page, "broadway-revere")
     assert "Categorical Track" in site_card(page, "downtown")
-    assert (
-        "Categorical, Primary Care and Global Primary Care Tracks" in site_card(page, "chelsea")
-    )
+    assert "Categorical, Primary Care and Global Primary Care Tracks" in site_card(page, "chelsea")
     assert "Residents Placed: <span data-placed-label>20+</span>" in site_card(page, "bmg")
 
 
