@@ -319,7 +319,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, [c.strip() for c in cells]
+            yield number, [_unquote_formula(c.strip()) for c in cells]
     except csv.Error as e:
         raise RosterFileError(f"The CSV file is malformed: {e}.") from e
 
@@ -848,12 +848,26 @@ def export_rows(program: Program, *, today: dt.date | None = None) -> list[dict[
     return out
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    # A cell that starts like a formula would run as one when the file is opened in a
+    # spreadsheet (CSV injection): quote it; the import strips the quote again.
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _unquote_formula(text: str) -> str:
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
 
 
 def write_csv(rows: Iterable[dict[str, Any]], notes: bool = False) -> bytes:
@@ -895,6 +909,11 @@ def write_xlsx(
             if isinstance(value, dt.date):
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = "yyyy-mm-dd"
+                out.append(cell)
+            elif isinstance(value, str) and value.startswith(FORMULA_START):
+                # Written as text, never as a formula (openpyxl treats "=..." as one).
+                cell = WriteOnlyCell(ws, value=value)
+                cell.data_type = "s"
                 out.append(cell)
             else:
                 out.append("" if value is None else value)

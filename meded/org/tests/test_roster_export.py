@@ -114,3 +114,17 @@ def test_the_export_command_writes_a_file_that_the_import_command_reads_unchange
     buf = io.StringIO()
     call_command("import_roster", str(out), "--program", im.slug, stdout=buf)
     assert "0 created, 0 updated" in buf.getvalue()
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text_and_re_imports_unchanged(users, im):
+    person = Person.objects.get(user__username="resident")
+    Person.objects.filter(pk=person.pk).update(preferred_name='=HYPERLINK("http://x","y")')
+    csv_export = do_export_roster(users["coordinator"], im, "csv")
+    assert b"'=HYPERLINK" in csv_export.content
+    xlsx_export = do_export_roster(users["coordinator"], im, "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_export.content))["Roster"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
+    assert [c.data_type for c in cells] == ["s"]
+    for export in (csv_export, xlsx_export):
+        result = do_import_roster(users["coordinator"], im, export.file_name, export.content)
+        assert (result.created, result.updated) == (0, 0), [str(e) for e in result.errors]

@@ -1,0 +1,1 @@
+"""Annual block (rotation) schedules: problem model, CP-SAT rules, solver and checker."""

@@ -1,0 +1,403 @@
+"""Solving block schedules with CP-SAT: solve, explain infeasibility, repair, alternatives."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from meded.engine.blocks.model import Problem, Schedule
+from meded.engine.blocks.rules import Ctx, Expr, build, objective_expr
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A named objective term's value in a solution: who paid what for which rule."""
+
+    rule: str
+    resident: str | None
+    detail: str
+    cost: int
+
+
+@dataclass
+class Progress:
+    wall_s: float
+    objective: float
+    bound: float
+
+
+@dataclass
+class Result:
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN, MODEL_INVALID
+    schedule: Schedule
+    objective: float | None
+    bound: float | None
+    first_feasible_s: float | None
+    best_s: float | None
+    wall_s: float
+    workers: int
+    costs: list[Cost] = field(default_factory=list)
+    progress: list[Progress] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        if self.status == "OPTIMAL":
+            return 0.0
+        return abs(self.objective - self.bound) / max(1.0, abs(self.objective))
+
+
+class _Recorder(cp_model.CpSolverSolutionCallback):
+    def __init__(self, offset: int, t0: float, on_progress: Callable[[Progress], None] | None):
+        super().__init__()
+        self.offset, self.t0, self.on_progress = offset, t0, on_progress
+        self.progress: list[Progress] = []
+
+    def on_solution_callback(self) -> None:
+        p = Progress(time.perf_counter() - self.t0, self.objective_value + self.offset,
+                     self.best_objective_bound + self.offset)
+        self.progress.append(p)
+        if self.on_progress:
+            self.on_progress(p)
+
+
+def schedule_of(ctx: Ctx, solver: cp_model.CpSolver) -> Schedule:
+    rm = ctx.problem.rotation_map()
+    out: Schedule = {r.id: {} for r in ctx.problem.residents}
+    for (r, k, b), v in ctx.start.items():
+        if solver.boolean_value(v):
+            for bb in range(b, b + rm[k].length):
+                out[r][bb] = k
+    return out
+
+
+def add_hint(ctx: Ctx, schedule: Schedule) -> None:
+    """Hint the start variables with a (possibly partial) schedule."""
+    for (r, k, b), v in ctx.start.items():
+        ctx.model.add_hint(v, schedule.get(r, {}).get(b) == k and
+                           schedule.get(r, {}).get(b - 1) != k)
+
+
+def _run(ctx: Ctx, objective: Expr | None, time_limit: float, workers: int,
+         on_progress: Callable[[Progress], None] | None = None, log: bool = False,
+         offset: int | None = None, params: dict[str, object] | None = None
+         ) -> tuple[cp_model.CpSolver, Result]:
+    if objective is not None:
+        ctx.model.minimize(objective)
+    off = ctx.offset if offset is None else offset
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    solver.parameters.log_search_progress = log
+    for key, val in (params or {}).items():
+        if isinstance(val, list):
+            getattr(solver.parameters, key).extend(val)
+        else:
+            setattr(solver.parameters, key, val)
+    t0 = time.perf_counter()
+    rec = _Recorder(off, t0, on_progress)
+    status = solver.solve(ctx.model, rec)
+    wall = time.perf_counter() - t0
+    name = solver.status_name(status)
+    feasible = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    res = Result(
+        status=name,
+        schedule=schedule_of(ctx, solver) if feasible else {},
+        objective=solver.objective_value + off if feasible else None,
+        bound=solver.best_objective_bound + off if feasible else None,
+        first_feasible_s=rec.progress[0].wall_s if rec.progress else None,
+        best_s=rec.progress[-1].wall_s if rec.progress else None,
+        wall_s=wall,
+        workers=workers,
+        progress=rec.progress,
+    )
+    if feasible:
+        res.costs = [
+            Cost(t.rule, t.resident, t.detail, t.coef * int(solver.value(t.var)))
+            for t in ctx.terms
+            if solver.value(t.var)
+        ]
+    return solver, res
+
+
+def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2,
+          hint: Schedule | None = None, on_progress: Callable[[Progress], None] | None = None,
+          log: bool = False, params: dict[str, object] | None = None) -> Result:
+    """Minimize the weighted named terms under every hard rule. ``params`` are extra
+    CP-SAT parameters (lists are appended to repeated fields)."""
+    ctx = build(problem)
+    if hint:
+        add_hint(ctx, hint)
+    _, res = _run(ctx, objective_expr(ctx), time_limit, workers, on_progress, log,
+                  params=params)
+    return res
+
+
+# -- infeasibility ---------------------------------------------------------------------------
+@dataclass
+class Explanation:
+    feasible: bool
+    conflicts: list[str]  # plain-language statements that cannot all hold together
+    keys: list[str]  # the rule-group keys behind them
+
+
+def _feasible_with(ctx: Ctx, keys: Sequence[str], time_limit: float) -> bool | None:
+    ctx.model.clear_assumptions()
+    ctx.model.add_assumptions([ctx.guards[k].literal for k in keys])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    st = solver.solve(ctx.model)
+    if st == cp_model.INFEASIBLE:
+        return False
+    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    return None
+
+
+def explain(problem: Problem, time_limit: float = 10.0, step_limit: float = 2.0
+            ) -> Explanation:
+    """The smallest set of hard rule groups and approved requests that cannot hold together:
+    an assumption literal per group, CP-SAT's sufficient assumptions for infeasibility, then
+    deletion-based shrinking to a minimal subset."""
+    ctx = build(problem, explain=True)
+    keys = list(ctx.guards)
+    ctx.model.add_assumptions([ctx.guards[k].literal for k in keys])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    st = solver.solve(ctx.model)
+    if st != cp_model.INFEASIBLE:
+        return Explanation(st in (cp_model.OPTIMAL, cp_model.FEASIBLE), [], [])
+    lit_to_key = {ctx.guards[k].literal.index: k for k in keys}
+    core = [lit_to_key[i] for i in solver.sufficient_assumptions_for_infeasibility()
+            if i in lit_to_key]
+    if not core:
+        core = keys
+    i = 0
+    while i < len(core):
+        trial = core[:i] + core[i + 1:]
+        if _feasible_with(ctx, trial, step_limit) is False:
+            core = trial
+        else:
+            i += 1
+    return Explanation(False, [ctx.guards[k].message for k in core], core)
+
+
+# -- repair ----------------------------------------------------------------------------------
+def _changes_expr(ctx: Ctx, published: Schedule, from_block: int) -> Expr:
+    terms: list[Expr] = []
+    const = 0
+    for res in ctx.problem.residents:
+        pub = published.get(res.id, {})
+        for b in ctx.problem.blocks:
+            if b < from_block:
+                continue
+            k = pub.get(b)
+            if k is None:
+                terms.extend(v for _, v in ctx.by_rb.get((res.id, b), ()))
+            else:
+                v = ctx.x.get((res.id, b, k))
+                if v is None:
+                    const += 1
+                else:
+                    terms.append(1 - v)
+    return cp_model.LinearExpr.sum(terms) + const
+
+
+def fix_past(ctx: Ctx, published: Schedule, before: int) -> None:
+    for res in ctx.problem.residents:
+        pub = published.get(res.id, {})
+        for b in range(min(before, ctx.problem.calendar.n_blocks)):
+            for k, v in ctx.by_rb.get((res.id, b), ()):
+                ctx.model.add(v == (1 if pub.get(b) == k else 0))
+
+
+@dataclass
+class Repair:
+    result: Result
+    changes: int  # future (resident, block) assignments that differ from the published one
+
+
+def repair(problem: Problem, published: Schedule, from_block: int, time_limit: float = 30.0,
+           workers: int = 2) -> Repair:
+    """Re-solve from ``from_block`` on: blocks before it stay as published; first minimize the
+    number of changed future assignments, then the usual objective at that many changes."""
+    ctx = build(problem)
+    fix_past(ctx, published, from_block)
+    changes = _changes_expr(ctx, published, from_block)
+    add_hint(ctx, published)
+    _, first = _run(ctx, changes, time_limit / 2, workers, offset=0)
+    if not first.feasible or first.objective is None:
+        return Repair(first, -1)
+    best = round(first.objective)
+    ctx2 = build(problem)
+    fix_past(ctx2, published, from_block)
+    ctx2.model.add(_changes_expr(ctx2, published, from_block) <= best)
+    add_hint(ctx2, first.schedule)
+    _, second = _run(ctx2, objective_expr(ctx2), time_limit / 2, workers)
+    if not second.feasible:
+        return Repair(first, best)
+    n = sum(
+        1 for r in problem.residents for b in problem.blocks
+        if b >= from_block and published.get(r.id, {}).get(b) != second.schedule[r.id].get(b)
+    )
+    return Repair(second, n)
+
+
+# -- alternatives ----------------------------------------------------------------------------
+def alternatives(problem: Problem, n: int = 3, within_pct: float = 5.0, min_diff: int = 1,
+                 time_limit: float = 10.0, workers: int = 2) -> list[Result]:
+    """Up to ``n`` different good schedules: the best, then schedules whose objective is within
+    ``within_pct`` % of it and that differ from every earlier one in >= ``min_diff`` cells."""
+    first = solve(problem, time_limit, workers)
+    if not first.feasible or first.objective is None:
+        return [first]
+    out = [first]
+    slack = abs(first.objective) * within_pct / 100.0
+    limit = int(first.objective + slack)
+    while len(out) < n:
+        ctx = build(problem)
+        obj = objective_expr(ctx)
+        ctx.model.add(obj + ctx.offset <= limit)
+        for prev in out:
+            same = [
+                v for (r, b, k), v in ctx.x.items() if prev.schedule.get(r, {}).get(b) == k
+            ]
+            total = sum(len(s) for s in prev.schedule.values())
+            ctx.model.add(total - cp_model.LinearExpr.sum(same) >= min_diff)
+        _, res = _run(ctx, obj, time_limit, workers)
+        if not res.feasible:
+            break
+        out.append(res)
+    return out
+
+
+# -- resident-neighbourhood large neighbourhood search -----------------------------------
+def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
+              first_phase: float = 0.25, sub_time: float = 2.0, group: int = 8,
+              on_progress: Callable[[Progress], None] | None = None, log: bool = False
+              ) -> Result:
+    """Solve the full model for ``first_phase`` of the time (first solution and a bound),
+    then repeatedly free ``group`` residents (random, plus the worst-off) with everyone else
+    fixed, re-optimize them with CP-SAT from the incumbent, and keep improvements. The
+    neighbourhood grows when sub-problems are solved to optimality and shrinks otherwise.
+    Times are measured from the call, model building included."""
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    ctx = build(problem)
+    obj = objective_expr(ctx)
+    ctx.model.minimize(obj)
+    proto = ctx.model.proto
+    by_res: dict[str, list[int]] = {r.id: [] for r in problem.residents}
+    for (r, _, _), v in ctx.start.items():
+        by_res[r].append(v.index)
+    progress: list[Progress] = []
+
+    def left() -> float:
+        return time_limit - (time.perf_counter() - t0)
+
+    def note(o: float, bd: float) -> None:
+        pr = Progress(time.perf_counter() - t0, o, bd)
+        progress.append(pr)
+        if on_progress:
+            on_progress(pr)
+
+    class _Rec(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            note(self.objective_value + ctx.offset, self.best_objective_bound + ctx.offset)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.log_search_progress = log
+    solver.parameters.max_time_in_seconds = max(1.0, time_limit * first_phase - (
+        time.perf_counter() - t0))
+    st = solver.solve(ctx.model, _Rec())
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solver.parameters.max_time_in_seconds = max(1.0, left())
+        st = solver.solve(ctx.model, _Rec())
+    status = solver.status_name(st)
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Result(status, {}, None, None, None, None, time.perf_counter() - t0, workers,
+                      progress=progress)
+    best = list(solver.response_proto.solution)
+    best_obj = solver.objective_value
+    bound = solver.best_objective_bound
+    ids = [r.id for r in problem.residents]
+    size = min(group, len(ids))
+    while st != cp_model.OPTIMAL and left() > 0.5 and size < len(ids):
+        scores: dict[str, int] = {}
+        for t in ctx.terms:
+            if t.resident is not None:
+                scores[t.resident] = scores.get(t.resident, 0) - t.coef * _val(t.var, best)
+        free = set(rng.sample(ids, size))
+        if scores and rng.random() < 0.5:
+            free.add(min(scores, key=lambda r: scores[r]))
+        fixed = [i for r in ids if r not in free for i in by_res[r]]
+        for i in fixed:
+            dom = proto.variables[i].domain
+            dom[0] = dom[1] = best[i]
+        proto.solution_hint.Clear()
+        proto.solution_hint.vars.extend(range(len(best)))
+        proto.solution_hint.values.extend(best)
+        sub = cp_model.CpSolver()
+        sub.parameters.num_workers = workers
+        sub.parameters.max_time_in_seconds = min(sub_time, max(0.1, left()))
+        sst = sub.solve(ctx.model)
+        for i in fixed:
+            dom = proto.variables[i].domain
+            dom[0], dom[1] = 0, 1
+        if sst in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value < best_obj:
+            best = list(sub.response_proto.solution)
+            best_obj = sub.objective_value
+            note(best_obj + ctx.offset, bound + ctx.offset)
+        if sst == cp_model.OPTIMAL:
+            size = min(len(ids), size + 1)
+        elif size > 2:
+            size -= 1
+    proto.solution_hint.Clear()
+    rm = problem.rotation_map()
+    sched: Schedule = {r: {} for r in ids}
+    for (r, k, b), v in ctx.start.items():
+        if best[v.index]:
+            for bb in range(b, b + rm[k].length):
+                sched[r][bb] = k
+    wall = time.perf_counter() - t0
+    optimal = best_obj <= bound
+    res = Result(
+        status="OPTIMAL" if optimal else "FEASIBLE",
+        schedule=sched,
+        objective=best_obj + ctx.offset,
+        bound=bound + ctx.offset,
+        first_feasible_s=progress[0].wall_s if progress else wall,
+        best_s=progress[-1].wall_s if progress else wall,
+        wall_s=wall,
+        workers=workers,
+        progress=progress,
+    )
+    res.costs = [
+        Cost(t.rule, t.resident, t.detail, t.coef * _val(t.var, best))
+        for t in ctx.terms
+        if _val(t.var, best)
+    ]
+    return res
+
+
+def _val(expr: Expr, sol: Sequence[int]) -> int:
+    """Value of a linear expression under a raw solution vector."""
+    if isinstance(expr, int):
+        return expr
+    if isinstance(expr, cp_model.IntVar):
+        return int(sol[expr.index])
+    flat = cp_model.FlatIntExpr(expr)
+    return int(flat.offset + sum(c * sol[v.index] for v, c in zip(flat.vars, flat.coeffs,
+                                                                      strict=True)))
