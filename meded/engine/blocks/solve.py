@@ -346,7 +346,7 @@ def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed
         for i in fixed:
             dom = proto.variables[i].domain
             dom[0] = dom[1] = best[i]
-        proto.solution_hint.Clear()
+        proto.clear_solution_hint()
         proto.solution_hint.vars.extend(range(len(best)))
         proto.solution_hint.values.extend(best)
         sub = cp_model.CpSolver()
@@ -364,7 +364,7 @@ def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed
             size = min(len(ids), size + 1)
         elif size > 2:
             size -= 1
-    proto.solution_hint.Clear()
+    proto.clear_solution_hint()
     rm = problem.rotation_map()
     sched: Schedule = {r: {} for r in ids}
     for (r, k, b), v in ctx.start.items():
