@@ -248,3 +248,18 @@ def audit_program_ids(user: Any) -> frozenset[int] | None:
     if not ids:
         raise PermissionDenied("Only program leadership and the GME office can read the audit log.")
     return ids
+
+
+def get_trainee_appointment_for_manage(user: Any, pk: int) -> Appointment:
+    """A trainee appointment the user may edit: 404 when they cannot see its program, 403 when
+    they can see it but not change it (chief residents, faculty)."""
+    appt = (
+        Appointment.objects.select_related("person", "program", "track")
+        .filter(pk=pk, kind=Appointment.Kind.TRAINEE)
+        .first()
+    )
+    if appt is None or appt.program is None or not can_view_program(user, appt.program):
+        raise Http404("No such appointment")
+    if not can_manage_program(user, appt.program):
+        raise PermissionDenied("Only the program's director and coordinators can edit trainees.")
+    return appt

@@ -537,3 +537,97 @@ def roster_template(fmt: str, program: Program | None = None) -> Export:
     return Export(
         file_name=f"roster-template.{fmt}", content_type=CONTENT_TYPES[fmt], content=content, rows=0
     )
+
+
+TRAINEE_PERSON_FIELDS = [
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "degrees",
+    "email",
+    "npi",
+    "medical_school",
+]
+TRAINEE_APPOINTMENT_FIELDS = ["track", "status", "continuity_site", "start_date", "end_date"]
+
+
+@dataclass
+class TraineeUpdate:
+    changed: bool
+    entries: int
+
+
+@transaction.atomic
+def do_update_trainee(
+    actor: Actor,
+    appointment: Appointment,
+    values: dict[str, Any],
+    *,
+    today: dt.date | None = None,
+) -> TraineeUpdate:
+    """Change one trainee's person fields, appointment and this year's PGY; audited field by
+    field. `values` holds TRAINEE_PERSON_FIELDS, TRAINEE_APPOINTMENT_FIELDS and "pgy"."""
+    program = appointment.program
+    if program is None or not can_manage_program(actor, program):
+        raise PermissionDenied("Only the program's director and coordinators can edit trainees.")
+    # Lock both rows: two coordinators saving at once must not lose one's change silently.
+    person = Person.objects.select_for_update().get(pk=appointment.person_id)
+    appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    batch = uuid.uuid4().hex
+    entries: list[AuditEntry] = []
+
+    person_values = {f: values[f] for f in TRAINEE_PERSON_FIELDS if f in values}
+    changes = _changes(person, person_values)
+    if changes:
+        for name in changes:
+            setattr(person, name, person_values[name])
+        person.save(update_fields=[*changes, "updated_at"])
+        entries.append(
+            audit.build(actor, "update", person, changes=changes, program=program, batch=batch)
+        )
+
+    appt_values = {f: values[f] for f in TRAINEE_APPOINTMENT_FIELDS if f in values}
+    changes = _changes(appt, appt_values)
+    if changes:
+        for name in changes:
+            setattr(appt, name, appt_values[name])
+        appt.save(update_fields=[*changes, "updated_at"])
+        entries.append(
+            audit.build(actor, "update", appt, changes=changes, program=program, batch=batch)
+        )
+
+    if "pgy" in values:
+        day = roster.roster_day(appt.start_date, appt.end_date, today or timezone.localdate())
+        start, end = AcademicYear.bounds_for(day)
+        year, _ = AcademicYear.objects.get_or_create(
+            start_date=start, defaults={"name": f"{start.year}-{end.year}", "end_date": end}
+        )
+        ty = TraineeYear.objects.filter(appointment=appt, academic_year=year).first()
+        if ty is None:
+            ty = TraineeYear.objects.create(appointment=appt, academic_year=year, pgy=values["pgy"])
+            entries.append(
+                audit.build(
+                    actor,
+                    "create",
+                    ty,
+                    changes={"pgy": [None, ty.pgy]},
+                    program=program,
+                    batch=batch,
+                )
+            )
+        elif ty.pgy != values["pgy"]:
+            old = ty.pgy
+            ty.pgy = values["pgy"]
+            ty.save(update_fields=["pgy"])
+            entries.append(
+                audit.build(
+                    actor,
+                    "update",
+                    ty,
+                    changes={"pgy": [old, ty.pgy]},
+                    program=program,
+                    batch=batch,
+                )
+            )
+    audit.record_many(entries)
+    return TraineeUpdate(changed=bool(entries), entries=len(entries))

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("programs/<slug:slug>/roster/", views.roster, name="roster"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/", views.person, name="person"),
+    path("trainees/<int:pk>/edit/", views.trainee_edit, name="trainee_edit"),
     path("sites/", views.sites, name="sites"),
     path("sites/<slug:code>/", views.site, name="site"),
     path("institutions/", views.institutions, name="institutions"),

@@ -5,14 +5,17 @@ Views are thin: access comes from meded.accounts.access, reads from meded.org.qu
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from meded.accounts import access
 from meded.core.paging import int_or_none, paginate, search_terms
 from meded.org import queries
+from meded.org.actions import do_update_trainee
+from meded.org.forms import TraineeForm
 from meded.org.models import (
     AcademicYear,
     Appointment,
@@ -201,6 +204,13 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             "appointments": appointments,
             "roles": roles,
             "can_audit": can_audit,
+            "editable": {
+                a.pk
+                for a in appointments
+                if a.kind == Appointment.Kind.TRAINEE
+                and a.program
+                and access.can_manage_program(request.user, a.program)
+            },
         },
     )
 
@@ -272,4 +282,44 @@ def academic_years(request: HttpRequest) -> HttpResponse:
             "years": AcademicYear.objects.order_by("-start_date"),
             "current": current,
         },
+    )
+
+
+@login_required
+def trainee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    appt = access.get_trainee_appointment_for_manage(request.user, pk)
+    person = appt.person
+    year = queries.current_year()
+    pgy = appt.years.filter(academic_year=year).values_list("pgy", flat=True).first()
+    initial = {
+        **{
+            f: getattr(person, f)
+            for f in (
+                "first_name",
+                "last_name",
+                "preferred_name",
+                "degrees",
+                "email",
+                "npi",
+                "medical_school",
+            )
+        },
+        **{
+            f: getattr(appt, f)
+            for f in ("track", "status", "continuity_site", "start_date", "end_date")
+        },
+        "pgy": pgy,
+    }
+    form = TraineeForm(request.POST or None, appointment=appt, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        result = do_update_trainee(request.user, appt, form.cleaned_data)
+        if result.changed:
+            messages.success(request, f"Saved {person.full_name}'s record.")
+        else:
+            messages.info(request, "Nothing changed.")
+        return redirect("org:person", person.pk)
+    return render(
+        request,
+        "org/trainee_edit.html",
+        {"form": form, "appointment": appt, "person": person, "year": year},
     )

@@ -360,6 +360,9 @@ def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed
             best = list(sub.response_proto.solution)
             best_obj = sub.objective_value
             note(best_obj + ctx.offset, bound + ctx.offset)
+        if log:
+            print(f"lns size={size} status={sub.status_name(sst)} t={sub.wall_time:.2f} "
+                  f"obj={sub.objective_value + ctx.offset} best={best_obj + ctx.offset}")
         if sst == cp_model.OPTIMAL:
             size = min(len(ids), size + 1)
         elif size > 2:
