@@ -50,6 +50,19 @@ def label_of(obj: models.Model) -> str:
     return f"{meta.app_label}.{meta.model_name}"
 
 
+def person_of(obj: models.Model | None) -> int | None:
+    """The id of the person an object is about, if it is about one."""
+    if obj is None:
+        return None
+    if obj._meta.label_lower == "org.person":
+        return obj.pk  # type: ignore[no-any-return]
+    person_id = getattr(obj, "person_id", None)
+    if person_id is not None:
+        return int(person_id)
+    appointment = getattr(obj, "appointment", None)  # a trainee year
+    return getattr(appointment, "person_id", None)
+
+
 def actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> dict[str, Any]:
     if actor is None or not actor.is_authenticated:
         return {"actor": None, "actor_name": "system"}
@@ -84,6 +97,7 @@ def build(
         program=program,
         batch=batch,
         note=note[:300],
+        person_ref=person_of(obj),
     )
 
 

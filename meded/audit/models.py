@@ -35,6 +35,9 @@ class AuditEntry(models.Model):
     program = models.ForeignKey(
         "org.Program", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The person the change is about (a person row, their appointment, their PGY year, ...),
+    # so one person's whole history is one filter. A plain id: history outlives the person.
+    person_ref = models.BigIntegerField(null=True, blank=True, db_index=True)
     # Entries written by one operation (an import) share a batch id and a note.
     batch = models.CharField(max_length=64, blank=True, db_index=True)
     note = models.CharField(max_length=300, blank=True)

@@ -17,7 +17,17 @@ from meded.audit.models import AuditEntry
 from meded.org.models import Program
 
 PAGE_SIZE = 50
-FILTERS = ("object_type", "object_id", "user", "program", "action", "date_from", "date_to", "batch")
+FILTERS = (
+    "object_type",
+    "object_id",
+    "person",
+    "user",
+    "program",
+    "action",
+    "date_from",
+    "date_to",
+    "batch",
+)
 
 
 @dataclass
@@ -58,6 +68,11 @@ def audit_page(user: Any, params: Any, *, limit: int = PAGE_SIZE) -> AuditPage:
         qs = qs.filter(object_type=filters["object_type"].lower())
     if filters["object_id"]:
         qs = qs.filter(object_id=filters["object_id"])
+    if filters["person"]:
+        if filters["person"].isdigit():
+            qs = qs.filter(person_ref=int(filters["person"]))
+        else:
+            problems.append("person: give the person's number (from their page).")
     if filters["action"]:
         qs = qs.filter(action=filters["action"])
     if filters["batch"]:

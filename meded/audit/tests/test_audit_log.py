@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -193,3 +194,26 @@ def test_the_api_lists_entries_with_changes_and_a_next_cursor(as_user, imported)
     person = next(i for i in items if i["object_type"] == "org.person")
     assert person["changes"]["first_name"][1].startswith("First")
     assert person["actor"] == "coordinator" and person["program"] == "internal-medicine"
+
+
+def test_a_persons_history_gathers_their_record_appointment_and_pgy_changes(as_user):
+    from meded.org import queries
+    from meded.org.actions import do_update_trainee
+    from meded.org.models import Appointment
+
+    appt = Appointment.objects.get(person__user__username="resident", kind="trainee")
+    person = appt.person
+    coordinator = User.objects.get(username="coordinator")
+    do_update_trainee(
+        coordinator,
+        appt,
+        {"preferred_name": "Tay", "status": "leave", "pgy": 3},
+        today=queries.today(),
+    )
+    r = as_user("coordinator").get("/audit/", {"person": person.pk})
+    types = sorted(e.object_type for e in r.context["page"].entries)
+    assert types == ["org.appointment", "org.person", "org.traineeyear"]
+    assert (
+        as_user("coordinator").get("/audit/", {"person": person.pk + 10**6}).context["page"].entries
+        == []
+    )

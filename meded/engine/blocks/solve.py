@@ -334,14 +334,19 @@ def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed
     bound = solver.best_objective_bound
     ids = [r.id for r in problem.residents]
     size = min(group, len(ids))
+    flats = [
+        (t.resident, t.coef, _flat(t.var)) for t in ctx.terms if t.resident is not None
+    ]
+    scores: dict[str, int] = {}
+    scores_of: list[int] | None = None
     while st != cp_model.OPTIMAL and left() > 0.5 and size < len(ids):
-        scores: dict[str, int] = {}
-        for t in ctx.terms:
-            if t.resident is not None:
-                scores[t.resident] = scores.get(t.resident, 0) - t.coef * _val(t.var, best)
         free = set(rng.sample(ids, size))
-        if scores and rng.random() < 0.5:
-            free.add(min(scores, key=lambda r: scores[r]))
+        if rng.random() < 0.5:
+            if scores_of is not best:
+                scores = _resident_scores(flats, best)
+                scores_of = best
+            if scores:
+                free.add(min(scores, key=lambda r: scores[r]))
         fixed = [i for r in ids if r not in free for i in by_res[r]]
         for i in fixed:
             dom = proto.variables[i].domain
@@ -404,3 +409,19 @@ def _val(expr: Expr, sol: Sequence[int]) -> int:
     flat = cp_model.FlatIntExpr(expr)
     return int(flat.offset + sum(c * sol[v.index] for v, c in zip(flat.vars, flat.coeffs,
                                                                       strict=True)))
+
+
+def _flat(expr: Expr) -> tuple[int, list[tuple[int, int]]]:
+    if isinstance(expr, int):
+        return expr, []
+    flat = cp_model.FlatIntExpr(expr)
+    return int(flat.offset), [(v.index, c) for v, c in zip(flat.vars, flat.coeffs, strict=True)]
+
+
+def _resident_scores(flats: Sequence[tuple[str | None, int, tuple[int, list[tuple[int, int]]]]],
+                     sol: Sequence[int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r, coef, (off, vc) in flats:
+        if r is not None:
+            out[r] = out.get(r, 0) - coef * (off + sum(c * sol[i] for i, c in vc))
+    return out

@@ -446,3 +446,16 @@ def test_the_import_command_shows_a_progress_bar_for_large_files(tmp_path, im):
         stderr=err,
     )
     assert "row/s" in err.getvalue() or "it/s" in err.getvalue() or "%|" in err.getvalue()
+
+
+def test_every_change_an_import_makes_is_filed_under_the_person_it_is_about(users, im):
+    result = do_import_roster(users["coordinator"], im, "new.csv", csv_bytes([resident(1)]))
+    assert result.ok, [str(e) for e in result.errors]
+    person = Person.objects.get(email=resident(1)["email"])
+    about = AuditEntry.objects.filter(batch=result.batch).exclude(action="import")
+    assert sorted(about.values_list("object_type", flat=True)) == [
+        "org.appointment",
+        "org.person",
+        "org.traineeyear",
+    ]
+    assert set(about.values_list("person_ref", flat=True)) == {person.pk}
