@@ -8,7 +8,8 @@ reports the median and the slowest run, with the number of SQL queries per page.
     python benchmarks/list_pages.py [--runs 15] [--json] [--database-url URL]
 
 SQLite by default (a temporary file). With --database-url the database must be empty; it is
-migrated and filled. The audit log gets --audit-entries rows (100,000 by default). The bar from the issue: every list page under 100 ms of server time.
+migrated and filled. The audit log gets --audit-entries rows (100,000 by default).
+The bar from the issue: every list page under 100 ms of server time.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def person_of(obj: models.Model | None) -> int | None:
     if obj is None:
         return None
     if obj._meta.label_lower == "org.person":
-        return obj.pk  # type: ignore[no-any-return]
+        return int(obj.pk)
     person_id = getattr(obj, "person_id", None)
     if person_id is not None:
         return int(person_id)
