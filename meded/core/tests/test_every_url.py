@@ -1,0 +1,133 @@
+"""A sweep over every URL the project serves: the outsider and a user of another program
+get nothing from any page or endpoint that is not public. Every new URL is swept
+automatically as guarded; one meant to be open must be listed in PUBLIC or SELF here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from meded.jobs.models import Job
+from meded.org.models import Appointment, Program
+
+pytestmark = pytest.mark.django_db
+
+# Open to anyone, signed in or not. (ninja's "api/" root route only answers 404.)
+PUBLIC = {
+    "",
+    "programs/",
+    "programs/<slug:slug>/",
+    "accounts/login/",
+    "accounts/logout/",
+    "api/openapi.json",
+    "api/docs",
+    "api/public/facts",
+    "api/public/programs",
+    "api/public/programs/<slug>",
+}
+# Open to every signed-in user, about themselves or harmless (a blank template).
+SELF = {
+    "home/",
+    "api/me",
+    "org/roster-template.csv",
+    "org/roster-template.xlsx",
+    "api/roster-template",
+}
+# Write endpoints: checked with a well-formed POST (so the answer is about access, not form).
+POST_ONLY = {"api/programs/<slug>/roster/import"}
+ROSTER = b"email,first_name,last_name,track,pgy\nx@example.org,A,B,categorical,1\n"
+
+
+def request(client, route: str, url: str):
+    if route in POST_ONLY:
+        return client.post(url, {"file": SimpleUploadedFile("r.csv", ROSTER), "dry_run": "false"})
+    return client.get(url)
+
+
+def routes(
+    patterns: list[URLPattern | URLResolver] | None = None, prefix: str = ""
+) -> Iterator[str]:
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            yield from routes(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield prefix + str(p.pattern)
+
+
+@pytest.fixture
+def values(im: Program) -> dict[str, str]:
+    """Real Internal Medicine objects for every parameter a route takes."""
+    appt = Appointment.objects.get(person__user__username="resident", kind="trainee")
+    job = Job.objects.create(
+        kind="roster_import",
+        title="Roster import",
+        program=im,
+        created_by=User.objects.get(username="coordinator"),
+    )
+    return {
+        "<slug:slug>": im.slug,
+        "<slug>": im.slug,
+        "<int:pk>": str(appt.person_id),
+        "<person_id>": str(appt.person_id),
+        "<slug:code>": "ima",
+        "<uuid:pk>": str(job.pk),
+        "<job_id>": str(job.pk),
+        "trainees/<int:pk>": f"trainees/{appt.pk}",
+    }
+
+
+def fill(route: str, values: dict[str, str]) -> str:
+    route = route.replace("trainees/<int:pk>", values["trainees/<int:pk>"])
+    if route.startswith("org/institutions/<slug:slug>"):
+        route = route.replace("<slug:slug>", "mgh")
+    for key, value in values.items():
+        route = route.replace(key, value)
+    assert "<" not in route, f"no test value for a parameter of {route}"
+    return "/" + route
+
+
+def guarded() -> list[str]:
+    return [r for r in routes() if r not in PUBLIC | SELF | {"api/"}]
+
+
+def test_every_route_is_either_public_self_or_guarded():
+    all_routes = set(routes())
+    assert PUBLIC | SELF | POST_ONLY <= all_routes, "a classified route no longer exists"
+    assert len(guarded()) >= 30
+
+
+@pytest.mark.parametrize("route", guarded())
+def test_the_outsider_gets_nothing_from_a_guarded_route(as_user, values, route):
+    client = as_user("outsider")
+    url = fill(route, values)
+    r = request(client, route, url)
+    assert r.status_code in (401, 403, 404), f"{url} answered {r.status_code}"
+
+
+@pytest.mark.parametrize("route", [r for r in guarded() if "slug" in r or "<" in r])
+def test_another_programs_user_gets_nothing_of_internal_medicine(as_user, values, route):
+    client = as_user("surgery-coordinator")
+    url = fill(route, values)
+    if "org/institutions" in route or "org/sites" in route:
+        pytest.skip("institutions and sites are shared by every program")
+    r = request(client, route, url)
+    assert r.status_code in (401, 403, 404), f"{url} answered {r.status_code}"
+
+
+@pytest.mark.parametrize("route", guarded())
+def test_an_anonymous_visitor_gets_nothing_from_a_guarded_route(as_user, values, route):
+    url = fill(route, values)
+    client = as_user(None)
+    r = request(client, route, url)
+    assert r.status_code in (302, 401, 403, 404), f"{url} answered {r.status_code}"
+    if r.status_code == 302:
+        assert r["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("route", sorted(PUBLIC - {"accounts/logout/"}))
+def test_public_routes_answer_anyone(as_user, values, route):
+    assert as_user(None).get(fill(route, values)).status_code == 200
