@@ -75,6 +75,10 @@ WSGI_APPLICATION = "meded.wsgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # A second connection to the same database for progress reports: a long import runs in
+    # one transaction, and progress written on its own connection is seen while it runs.
+    # (SQLite has one writer at a time, so there progress shares the import's connection.)
+    DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

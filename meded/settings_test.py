@@ -12,3 +12,6 @@ DEBUG = False
 
 # Static files are served by runserver/whitenoise in real use; tests need no collected files.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+
+# Tests run in one transaction per test: progress shares the default connection there.
+DATABASES.pop("progress", None)  # noqa: F405

@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 
 # Progress is written at most this often (seconds), besides the first and the last report.
 PROGRESS_EVERY = 0.5
+# Written outside the import's transaction where the database allows (settings.py).
+PROGRESS_DB = "progress" if "progress" in settings.DATABASES else "default"
 
 
 class _Progress:
@@ -35,7 +38,7 @@ class _Progress:
         fields = {"done": done, "message": message[:300]}
         if total:
             fields["total"] = total
-        Job.objects.filter(pk=self.job_id).update(**fields)
+        Job.objects.using(PROGRESS_DB).filter(pk=self.job_id).update(**fields)
 
 
 @task()

@@ -1,0 +1,237 @@
+"""Solving a roster: time limit, workers, progress, penalties, and plain-words infeasibility.
+
+:func:`solve` builds the model of :mod:`meded.engine.roster.rules`, runs CP-SAT and returns a
+:class:`RosterSolution`: the roster, the objective and bound with the final gap, the progress
+of objective and bound over time, the time to the first feasible roster and to the best one,
+and every soft penalty that cost something, by rule and person. When the problem is infeasible
+:func:`explain_infeasibility` names a small set of hard requirements that cannot all hold: it
+solves again with one assumption literal per hard-rule group, takes CP-SAT's sufficient
+assumptions for infeasibility and shrinks them by deletion.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from meded.engine.roster.problem import Roster, RosterProblem
+from meded.engine.roster.rules import HardGroup, RosterModel, build_model
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    """Objective and bound ``seconds`` after the solve started (either may be unknown)."""
+
+    seconds: float
+    objective: float | None
+    bound: float | None
+
+
+@dataclass(frozen=True)
+class PenaltyCost:
+    """What one soft rule cost in a solution."""
+
+    rule: str
+    person: str | None
+    day: int | None
+    detail: str
+    cost: int
+
+
+@dataclass
+class RosterSolution:
+    status: str
+    roster: Roster = field(default_factory=dict)
+    objective: int | None = None
+    bound: float | None = None
+    first_feasible_s: float | None = None
+    best_s: float | None = None
+    wall_s: float = 0.0
+    workers: int = 1
+    progress: list[ProgressPoint] = field(default_factory=list)
+    penalties: list[PenaltyCost] = field(default_factory=list)
+    #: when infeasible: the conflicting hard requirements, in plain words
+    conflict: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between objective and bound (0.0 when proven optimal)."""
+        if self.objective is None or self.bound is None:
+            return None
+        return max(0.0, self.objective - self.bound) / max(1.0, abs(self.objective))
+
+    def cost_by_rule(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for pen in self.penalties:
+            out[pen.rule] = out.get(pen.rule, 0) + pen.cost
+        return out
+
+    def explanation(self) -> str:
+        """A sentence or two for a human about why there is no roster (or that there is one)."""
+        if self.feasible:
+            return f"A roster was found ({self.status.lower()}), objective {self.objective}."
+        if self.status != "INFEASIBLE":
+            return "No roster was found within the time limit; the problem may still be feasible."
+        if not self.conflict:
+            return "No roster satisfies the hard requirements."
+        lines = "\n".join(f"- {c}" for c in self.conflict)
+        return (
+            "No roster satisfies all the hard requirements. These cannot all hold together "
+            f"(relax any one of them):\n{lines}"
+        )
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, start: float, sink: Callable[[ProgressPoint], None] | None) -> None:
+        super().__init__()
+        self.start = start
+        self.sink = sink
+        self.points: list[ProgressPoint] = []
+        self.first: float | None = None
+        self.best: float | None = None
+        self.best_value: float | None = None
+        self.bound: float | None = None
+
+    def _record(self, point: ProgressPoint) -> None:
+        self.points.append(point)
+        if self.sink is not None:
+            self.sink(point)
+
+    def on_solution_callback(self) -> None:
+        t = time.perf_counter() - self.start
+        value = self.objective_value
+        self.bound = self.best_objective_bound
+        if self.first is None:
+            self.first = t
+        if self.best_value is None or value < self.best_value:
+            self.best_value = value
+            self.best = t
+        self._record(ProgressPoint(t, value, self.bound))
+
+    def on_bound(self, bound: float) -> None:
+        self.bound = bound
+        self._record(ProgressPoint(time.perf_counter() - self.start, self.best_value, bound))
+
+
+def roster_of(rm: RosterModel, value: Callable[[cp_model.IntVar], int]) -> Roster:
+    roster: Roster = {}
+    for (pid, d, sid), var in rm.x.items():
+        if value(var):
+            roster.setdefault(pid, {})[d] = sid
+    return roster
+
+
+def add_hint(rm: RosterModel, roster: Roster) -> None:
+    """Hint every assignment variable from ``roster`` (a starting point, not a constraint)."""
+    for (pid, d, sid), var in rm.x.items():
+        rm.model.add_hint(var, roster.get(pid, {}).get(d) == sid)
+    for (pid, d), var in rm.work.items():
+        rm.model.add_hint(var, d in roster.get(pid, {}))
+
+
+def solve(
+    problem: RosterProblem,
+    time_limit: float = 10.0,
+    num_workers: int = 2,
+    hint: Roster | None = None,
+    on_progress: Callable[[ProgressPoint], None] | None = None,
+    explain_infeasible: bool = True,
+    log: bool = False,
+    seed: int = 0,
+) -> RosterSolution:
+    """Solve ``problem`` within ``time_limit`` seconds on ``num_workers`` threads."""
+    start = time.perf_counter()
+    rm = build_model(problem)
+    if hint is not None:
+        add_hint(rm, hint)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.0, time_limit - (time.perf_counter() - start))
+    solver.parameters.num_workers = num_workers
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = log
+    progress = _Progress(start, on_progress)
+    solver.best_bound_callback = progress.on_bound
+    status = solver.solve(rm.model, progress)
+    wall = time.perf_counter() - start
+    result = RosterSolution(
+        status=solver.status_name(status),
+        wall_s=wall,
+        workers=num_workers,
+        progress=progress.points,
+        first_feasible_s=progress.first,
+        best_s=progress.best,
+    )
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        result.roster = roster_of(rm, solver.boolean_value)
+        if rm.penalties:
+            result.objective = round(solver.objective_value)
+            result.bound = solver.best_objective_bound
+        else:
+            result.objective, result.bound = 0, 0.0
+        if result.first_feasible_s is None:  # solved in presolve: no callback fired
+            result.first_feasible_s = result.best_s = wall
+        for pen in rm.penalties:
+            amount = solver.value(pen.expr)
+            if amount:
+                cost = pen.weight * amount
+                result.penalties.append(PenaltyCost(pen.rule, pen.person, pen.day, pen.detail, cost))
+    elif status == cp_model.INFEASIBLE and explain_infeasible:
+        result.conflict = explain_infeasibility(problem, time_limit=max(5.0, time_limit))
+    return result
+
+
+def _infeasible_with(
+    rm: RosterModel, groups: list[HardGroup], time_limit: float
+) -> tuple[bool, list[HardGroup]]:
+    """Whether the model is infeasible with only ``groups`` switched on, and a core of them."""
+    rm.model.clear_assumptions()
+    rm.model.add_assumptions([g.literal for g in groups if g.literal is not None])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    status = solver.solve(rm.model)
+    if status != cp_model.INFEASIBLE:
+        return False, groups
+    by_index = {g.literal.index: g for g in groups if g.literal is not None}
+    core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    return True, core or groups
+
+
+def explain_infeasibility(problem: RosterProblem, time_limit: float = 10.0) -> list[str]:
+    """Plain-words descriptions of a small set of hard requirement groups that conflict.
+
+    Empty when the problem is feasible (or the conflict is in the structure: one shift a day).
+    The set is minimal by deletion: dropping any one of its groups makes it consistent (as far
+    as each check could tell within its share of ``time_limit``).
+    """
+    deadline = time.perf_counter() + time_limit
+    rm = build_model(problem, explain=True)
+    groups = list(rm.groups.values())
+    infeasible, core = _infeasible_with(rm, groups, time_limit / 2)
+    if not infeasible:
+        return []
+    necessary: list[HardGroup] = []
+    pending = list(core)
+    while pending:
+        group = pending.pop(0)
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            necessary.append(group)
+            continue
+        still, smaller = _infeasible_with(
+            rm, necessary + pending, min(left, max(1.0, time_limit / 10))
+        )
+        if still:  # not needed; the solver's core may drop more of the pending groups
+            kept = {g.key for g in smaller}
+            pending = [g for g in pending if g.key in kept]
+        else:
+            necessary.append(group)
+    core = necessary
+    return [g.description for g in core]
