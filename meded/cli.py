@@ -8,6 +8,7 @@
     meded import-roster   import a program's roster file
     meded export-roster   export a program's roster
     meded check-db        show which database is in use
+    meded check-hours     check work hours against the ACGME rules (CSV in, no database)
 
 `meded COMMAND --help` explains each. DJANGO_SETTINGS_MODULE defaults to meded.settings;
 DATABASE_URL chooses PostgreSQL (SQLite under var/ otherwise).
@@ -308,6 +309,12 @@ def cmd_check_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_hours(args: argparse.Namespace) -> int:
+    from meded.workhours_cli import run  # pure Python: no django.setup(), no database
+
+    return run(args)
+
+
 def server_version() -> str:
     from django.db import connection
 
@@ -488,6 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_check_db,
         "Print which database is in use, whether it answers, and pending migrations.",
     )
+
+    from meded import workhours_cli
+
+    p = add("check-hours", cmd_check_hours, workhours_cli.HELP, workhours_cli.EPILOG)
+    workhours_cli.add_arguments(p)
     return parser
 
 

@@ -28,6 +28,7 @@ from meded.engine.blocks.model import (
     RestAfter,
     Rotation,
     Template,
+    Unit,
     VacationRequest,
     Window,
     Wish,
@@ -152,6 +153,7 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
                              CoverageRule(max=max(1, round(interns * 0.16)), role="intern"),
                              CoverageRule(max=max(1, round(seniors * 0.16)), role="senior"))))
 
+    cat_tracks = who(tracks=["categorical", "primary_care", "physician_scientist"])
     tpl = Template("3+1", spec.x, spec.y, sel(categories=[C.AMBULATORY.value]))
     icu = sel(categories=[C.ICU.value])
     wards = sel(categories=[C.WARDS.value])
@@ -163,15 +165,28 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
         Requirement("pgy1_icu", icu, who(pgys=[1]), min=2, max=6),
         Requirement("pgy1_nights", nights, who(pgys=[1]), max=3),
         Requirement("senior_wards", wards, who(pgys=[2, 3]), min=4),
-        Requirement("senior_icu", icu, who(pgys=[2, 3]), max=6),
+        Requirement("pgy2_icu", icu, who(pgys=[2]), min=2, max=6),
+        Requirement("pgy3_icu", icu, who(pgys=[3]), max=6),
         Requirement("senior_nights", nights, who(pgys=[2, 3]), max=3),
-        Requirement("icu_residency", icu, who(pgys=[2, 3]), min=6, max=12, scope="residency"),
-        Requirement("pc_ase", sel(categories=[C.AMBULATORY_SUBSPECIALTY.value]),
-                    who(pgys=[2, 3], tracks=["primary_care"]), min=2),
-        Requirement("research_max", sel(categories=[C.RESEARCH.value]),
-                    who(tracks=["categorical"]), max=2, weight=10),
-        Requirement("ed_seniors", sel(categories=[C.ED.value]), who(pgys=[2]), min=1,
-                    weight=20),
+        Requirement("icu_residency", icu, who(pgys=[3]), min=6, max=12, scope="residency"),
+        Requirement(
+            "pc_ase",
+            sel(categories=[C.AMBULATORY_SUBSPECIALTY.value]),
+            who(pgys=[2, 3], tracks=["primary_care"]),
+            min=2,
+        ),
+        Requirement(
+            "research_max",
+            sel(categories=[C.RESEARCH.value]),
+            who(tracks=["categorical"]),
+            max=2,
+            weight=10,
+        ),
+        Requirement("ed_seniors", sel(categories=[C.ED.value]), who(pgys=[2]), min=1, weight=20),
+    ]
+    reqs += [
+        Requirement(f"once_{e}", sel(rotations=[f"el_{e}"]), max=1, unit=Unit.STINTS)
+        for e in ELECTIVES
     ]
     windows = [
         Window("psp_early_research", who(pgys=[1], tracks=["physician_scientist"]),
@@ -238,8 +253,15 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
         preferences=tuple(prefs),
         wishes=tuple(wishes),
         fairness=(
-            Fairness("intensive", "blocks", 3, sel(categories=INTENSIVE)),
-            Fairness("nights", "blocks", 3, nights),
+            Fairness("intensive", "blocks", 2, sel(categories=INTENSIVE), who=cat_tracks),
+            Fairness(
+                "intensive_prelim",
+                "blocks",
+                2,
+                sel(categories=INTENSIVE),
+                who=who(tracks=["preliminary"]),
+            ),
+            Fairness("nights", "blocks", 2, nights),
             Fairness("preference", "preference", 1),
         ),
         name=f"im-{n}-s{spec.seed}",

@@ -452,8 +452,11 @@ def add_preferences(ctx: Ctx) -> None:
         ids = ctx.rot_ids(pref.target)
         vs = [v for _, _, v in ctx.starts(pref.resident, ids)]
         if vs:
-            ctx.term(pref.rule, pref.resident, pref.target.describe(), -pref.weight, _sum(vs),
-                     len(vs))
+            # an explicit count variable lets presolve tighten the objective's trivial bound
+            ub = min(len(vs), ctx.problem.calendar.n_blocks)
+            cnt = ctx.model.new_int_var(0, ub, f"pref[{pref.resident},{pref.target.describe()}]")
+            ctx.model.add(cnt == _sum(vs))
+            ctx.term(pref.rule, pref.resident, pref.target.describe(), -pref.weight, cnt, ub)
 
 
 def add_wishes(ctx: Ctx) -> None:

@@ -11,12 +11,14 @@ assumptions for infeasibility and shrinks them by deletion.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from meded.engine.roster.lns import Lns
 from meded.engine.roster.problem import Roster, RosterProblem
 from meded.engine.roster.rules import HardGroup, RosterModel, build_model
 
@@ -136,6 +138,28 @@ def add_hint(rm: RosterModel, roster: Roster) -> None:
         rm.model.add_hint(var, d in roster.get(pid, {}))
 
 
+def _cp_solver(
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+    log: bool,
+    parameters: dict[str, object] | None,
+) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.0, time_limit)
+    solver.parameters.num_workers = num_workers
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = log
+    for name, value in (parameters or {}).items():
+        field_ = getattr(solver.parameters, name)
+        if isinstance(value, list):
+            field_.clear()
+            field_.extend(value)
+        else:
+            setattr(solver.parameters, name, value)
+    return solver
+
+
 def solve(
     problem: RosterProblem,
     time_limit: float = 10.0,
@@ -145,46 +169,90 @@ def solve(
     explain_infeasible: bool = True,
     log: bool = False,
     seed: int = 0,
+    parameters: dict[str, object] | None = None,
+    lns: bool | None = None,
 ) -> RosterSolution:
-    """Solve ``problem`` within ``time_limit`` seconds on ``num_workers`` threads."""
+    """Solve ``problem`` within ``time_limit`` seconds on ``num_workers`` threads.
+
+    CP-SAT runs on the full model first (the whole time limit when ``lns`` is False, a tenth
+    of it, at least two seconds, otherwise); from its best roster a roster-specific
+    large-neighbourhood search (:mod:`meded.engine.roster.lns`) improves until the time limit.
+    ``lns=None`` uses the search whenever the problem has soft terms. ``parameters`` are extra
+    CP-SAT parameters for the full-model solve.
+    """
     start = time.perf_counter()
+    deadline = start + time_limit
     rm = build_model(problem)
+    use_lns = bool(rm.penalties) if lns is None else lns
     if hint is not None:
         add_hint(rm, hint)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.0, time_limit - (time.perf_counter() - start))
-    solver.parameters.num_workers = num_workers
-    solver.parameters.random_seed = seed
-    solver.parameters.log_search_progress = log
+    first = time_limit if not use_lns else min(time_limit, max(2.0, 0.1 * time_limit))
+    first -= time.perf_counter() - start
     progress = _Progress(start, on_progress)
+    solver = _cp_solver(first, num_workers, seed, log, parameters)
     solver.best_bound_callback = progress.on_bound
     status = solver.solve(rm.model, progress)
-    wall = time.perf_counter() - start
-    result = RosterSolution(
-        status=solver.status_name(status),
-        wall_s=wall,
-        workers=num_workers,
-        progress=progress.points,
-        first_feasible_s=progress.first,
-        best_s=progress.best,
-    )
+    if status == cp_model.UNKNOWN and deadline - time.perf_counter() > 0.5:
+        # no roster yet: give the full model the rest of the time
+        solver = _cp_solver(deadline - time.perf_counter(), num_workers, seed + 1, log, parameters)
+        solver.best_bound_callback = progress.on_bound
+        status = solver.solve(rm.model, progress)
+    result = RosterSolution(status=solver.status_name(status), workers=num_workers)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        result.roster = roster_of(rm, solver.boolean_value)
-        if rm.penalties:
-            result.objective = round(solver.objective_value)
-            result.bound = solver.best_objective_bound
-        else:
-            result.objective, result.bound = 0, 0.0
-        if result.first_feasible_s is None:  # solved in presolve: no callback fired
-            result.first_feasible_s = result.best_s = wall
-        for pen in rm.penalties:
-            amount = solver.value(pen.expr)
-            if amount:
-                cost = pen.weight * amount
-                result.penalties.append(PenaltyCost(pen.rule, pen.person, pen.day, pen.detail, cost))
+        values = [int(solver.boolean_value(v)) for v in rm.x.values()]
+        objective = round(solver.objective_value) if rm.penalties else 0
+        bound = solver.best_objective_bound if rm.penalties else 0.0
+        if progress.first is None:  # solved in presolve: no callback fired
+            progress.first = progress.best = time.perf_counter() - start
+        if status == cp_model.FEASIBLE and use_lns and deadline - time.perf_counter() > 0.5:
+
+            def improved(value: int) -> None:
+                t = time.perf_counter() - start
+                progress.best, progress.best_value = t, value
+                progress._record(ProgressPoint(t, value, progress.bound))
+
+            search = Lns(
+                rm,
+                values,
+                objective,
+                deadline,
+                on_improve=improved,
+                seed=seed,
+                lower_bound=math.ceil(bound - 1e-6),
+            )
+            state = search.run(num_workers)
+            values, objective = state.values, state.objective
+        _finish(rm, values, result)
+        result.bound = bound
+        if result.objective is not None and result.objective <= math.ceil(bound - 1e-6):
+            result.status = "OPTIMAL"
     elif status == cp_model.INFEASIBLE and explain_infeasible:
         result.conflict = explain_infeasibility(problem, time_limit=max(5.0, time_limit))
+    result.progress = progress.points
+    result.first_feasible_s = progress.first
+    result.best_s = progress.best
+    result.wall_s = time.perf_counter() - start
     return result
+
+
+def _finish(rm: RosterModel, values: list[int], result: RosterSolution) -> None:
+    """Fill the roster, objective and penalties of ``result`` from assignment values."""
+    model = rm.model.clone()
+    for var, v in zip(rm.x.values(), values, strict=True):
+        model.add(var == v)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30.0
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RuntimeError("the best roster does not satisfy its own model")
+    result.roster = roster_of(rm, solver.boolean_value)
+    result.objective = round(solver.objective_value) if rm.penalties else 0
+    for pen in rm.penalties:
+        amount = solver.value(pen.expr)
+        if amount:
+            cost = pen.weight * amount
+            result.penalties.append(PenaltyCost(pen.rule, pen.person, pen.day, pen.detail, cost))
 
 
 def _infeasible_with(

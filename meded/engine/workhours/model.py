@@ -67,14 +67,15 @@ class Interval:
         require_aware(self.end, "end")
         if not isinstance(self.kind, Kind):
             object.__setattr__(self, "kind", Kind(self.kind))  # a valid string is accepted
-        if self.end <= self.start:
+        if self.end.astimezone(dt.UTC) <= self.start.astimezone(dt.UTC):
             raise ValueError(
                 f"end {self.end.isoformat()} is not after start {self.start.isoformat()}"
             )
 
     @property
     def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600  # aware: real elapsed time
+        # In UTC: two datetimes sharing one ZoneInfo would subtract on the wall clock.
+        return (self.end.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)).total_seconds() / 3600
 
 
 @dataclass(frozen=True)

@@ -261,9 +261,17 @@ def _w1_rolling(tl: Timeline) -> list[Finding]:
             else:
                 runs.append((day, day, avg))
         day += ONE_DAY
+    official = [  # periods whose own average is over: their windows are no news
+        tl.period_bounds(p)
+        for p in tl.periods
+        if (eff := tl.effective_days(p.first, p.last)) > 0
+        and grid.work_between(p.first, p.last) * 7 > limit_seconds * eff
+    ]
     out = []
     for first, last, avg in runs:
         span = (grid.start_of(first), grid.end_of(last + width))
+        if any(lo <= span[0] and span[1] <= hi for lo, hi in official):
+            continue
         windows = (last - first).days + 1
         out.append(
             tl.finding(
@@ -301,7 +309,8 @@ def check_w1_weekly_hours(
     The result is a violation.
 
     As an early warning only, every rolling window of 28 local days is checked the same way;
-    consecutive windows over the limit make one warning.
+    consecutive windows over the limit make one warning, left out when it lies wholly inside a
+    period that is already a violation.
     """
     return w1_weekly_hours(Timeline.build(intervals, rotations, pgy, ruleset))
 
@@ -432,10 +441,10 @@ def w4_days_off(tl: Timeline) -> list[Finding]:
                     VIOLATION,
                     (lo, hi),
                     free,
-                    _up(need),
+                    round(need, 2),
                     "days off",
                     f"{free} day{'s' * (free != 1)} off (24 h free) in {eff} days of {p.label}; "
-                    f"one in {rs.one_day_off_in} needs {_up(need):g}",
+                    f"one in {rs.one_day_off_in} needs {round(need, 2):g}",
                     p.label,
                 )
             )
@@ -651,10 +660,11 @@ def w12_call_frequency(tl: Timeline) -> list[Finding]:
                     VIOLATION,
                     (lo, hi),
                     calls,
-                    _down(eff / n),
+                    round(eff / n, 2),
                     "calls",
                     f"{calls} in-house calls in {eff} days of {p.label}: more often than every "
-                    f"{n}{'rd' if n == 3 else 'th'} night on average (at most {_down(eff / n):g})",
+                    f"{n}{'rd' if n == 3 else 'th'} night on average "
+                    f"(at most {round(eff / n, 2):g})",
                     p.label,
                 )
             )

@@ -1,0 +1,204 @@
+"""Large-neighbourhood search around the CP-SAT roster model.
+
+CP-SAT's own neighbourhoods are generic; rosters have natural ones: a few people over the whole
+horizon, everybody over a few days, or the people and days around a costly penalty. Each step
+copies the full model, fixes every assignment outside the neighbourhood to the current roster
+and lets CP-SAT re-optimise the rest to optimality (or a short time limit). A step that does not
+make the roster worse is kept. Neighbourhood sizes adapt: a step solved to optimality grows the
+next one, a step that ran out of time shrinks it. ``workers`` threads search at once, each
+with a single-threaded CP-SAT, sharing the best roster.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from meded.engine.roster.rules import RosterModel
+
+NEIGHBOURHOODS = ("persons", "days", "penalty", "block")
+
+
+@dataclass
+class _Kind:
+    fraction: float
+    tries: int = 0
+    gains: int = 0
+
+
+@dataclass
+class LnsState:
+    """The best roster so far as 0/1 values of the assignment variables (model order)."""
+
+    values: list[int]
+    objective: int
+    improved_at: float | None = None
+    steps: int = 0
+    kinds: dict[str, _Kind] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Lns:
+    def __init__(
+        self,
+        rm: RosterModel,
+        values: list[int],
+        objective: int,
+        deadline: float,
+        on_improve: Callable[[int], None] | None = None,
+        seed: int = 0,
+        lower_bound: float = 0.0,
+    ) -> None:
+        self.rm = rm
+        self.keys = list(rm.x)
+        self.vars = [rm.x[k] for k in self.keys]
+        p = rm.problem
+        self.persons = [person.id for person in p.persons]
+        self.horizon = p.horizon
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.cell_vars: dict[tuple[str, int], list[int]] = {}
+        for i, (pid, d, _s) in enumerate(self.keys):
+            self.cell_vars.setdefault((pid, d), []).append(i)
+        self.state = LnsState(values, objective)
+        n_cells = len(self.persons) * self.horizon
+        start = min(0.5, max(0.01, 60 / max(1, n_cells)))
+        self.state.kinds = {k: _Kind(start) for k in NEIGHBOURHOODS}
+        self.deadline = deadline
+        self.on_improve = on_improve
+        self.seed = seed
+        self.lower_bound = lower_bound
+        self.base = rm.model
+
+    # -- neighbourhoods ------------------------------------------------------------------
+
+    def _cells(self, kind: str, fraction: float, rng: random.Random) -> set[tuple[str, int]]:
+        n_p, h = len(self.persons), self.horizon
+        target = max(2, round(fraction * n_p * h))
+        if kind == "persons":
+            k = max(1, min(n_p, round(target / h)))
+            people = rng.sample(self.persons, k)
+            return {(pid, d) for pid in people for d in range(h)}
+        if kind == "days":
+            length = max(1, min(h, round(target / n_p)))
+            first = rng.randrange(h - length + 1)
+            return {(pid, d) for pid in self.persons for d in range(first, first + length)}
+        if kind == "block":
+            length = max(2, min(h, rng.randint(h // 4 or 1, h)))
+            k = max(1, min(n_p, round(target / length)))
+            first = rng.randrange(h - length + 1)
+            people = rng.sample(self.persons, k)
+            return {(pid, d) for pid in people for d in range(first, first + length)}
+        # "penalty": people and days around a costly soft term
+        day = self._costly_day(rng)
+        length = max(3, min(h, round((target / max(1, n_p)) * 2) + 3))
+        first = max(0, min(h - length, day - length // 2))
+        k = max(1, min(n_p, round(target / length)))
+        people = rng.sample(self.persons, k)
+        return {(pid, d) for pid in people for d in range(first, first + length)}
+
+    def _costly_day(self, rng: random.Random) -> int:
+        """A day weighted by what the current roster pays on it (cover and requests)."""
+        values = self.state.values
+        p = self.rm.problem
+        days: list[int] = []
+        costs: list[int] = []
+        for c in p.cover:
+            count = sum(values[self.index[pid, c.day, c.shift]] for pid in self.persons)
+            cost = 0
+            if c.target is not None:
+                cost += max(0, c.target - count) * c.under_weight
+                cost += max(0, count - c.target) * c.over_weight
+            if c.minimum_weight is not None:
+                cost += max(0, c.minimum - count) * c.minimum_weight
+            if c.maximum is not None and c.maximum_weight is not None:
+                cost += max(0, count - c.maximum) * c.maximum_weight
+            if cost:
+                days.append(c.day)
+                costs.append(cost)
+        for r in p.requests:
+            if values[self.index[r.person, r.day, r.shift]] != int(r.on):
+                days.append(r.day)
+                costs.append(r.weight)
+        if not days:
+            return rng.randrange(self.horizon)
+        return rng.choices(days, costs)[0]
+
+    # -- one step ------------------------------------------------------------------------
+
+    def _step(self, rng: random.Random, kind: str) -> None:
+        with self.state.lock:
+            values = list(self.state.values)
+            current = self.state.objective
+            info = self.state.kinds[kind]
+            fraction = info.fraction
+        free_cells = self._cells(kind, fraction, rng)
+        free = {i for cell in free_cells for i in self.cell_vars.get(cell, ())}
+        model = self.base.clone()
+        proto = model.proto
+        for i, var in enumerate(self.vars):
+            v = values[i]
+            if i in free:
+                model.add_hint(var, v)
+            else:
+                dom = proto.variables[var.index].domain
+                dom.clear()
+                dom.extend([v, v])
+        left = self.deadline - time.perf_counter()
+        if left < 0.05:
+            return
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = min(left, 1.0)
+        solver.parameters.random_seed = rng.randrange(1 << 30)
+        status = solver.solve(model)
+        with self.state.lock:
+            self.state.steps += 1
+            info.tries += 1
+            if status == cp_model.OPTIMAL:
+                info.fraction = min(1.0, info.fraction * 1.1)
+            elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+                info.fraction = max(0.005, info.fraction * 0.8)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return
+            value = round(solver.objective_value)
+            if value > self.state.objective:
+                return
+            new = [
+                int(solver.boolean_value(var)) if i in free else values[i]
+                for i, var in enumerate(self.vars)
+            ]
+            if value < current:
+                info.gains += 1
+            if value < self.state.objective:
+                self.state.improved_at = time.perf_counter()
+                self.state.values = new
+                self.state.objective = value
+                if self.on_improve is not None:
+                    self.on_improve(value)
+            elif value == self.state.objective:
+                self.state.values = new  # a sideways move keeps the search moving
+
+    def _worker(self, index: int) -> None:
+        rng = random.Random(self.seed * 7919 + index)
+        while time.perf_counter() < self.deadline - 0.05:
+            if self.state.objective <= self.lower_bound:
+                return
+            kinds = list(NEIGHBOURHOODS)
+            weights = [
+                1.0 + 4.0 * (k.gains + 1) / (k.tries + 2)
+                for k in (self.state.kinds[x] for x in kinds)
+            ]
+            self._step(rng, rng.choices(kinds, weights)[0])
+
+    def run(self, workers: int) -> LnsState:
+        threads = [threading.Thread(target=self._worker, args=(i,)) for i in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return self.state

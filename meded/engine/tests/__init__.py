@@ -1,0 +1,1 @@
+"""Tests of the pure-Python engine: plain pytest, no database."""
