@@ -8,6 +8,7 @@ from meded.jobs.api import router as jobs_router
 from meded.org.api import router as org_router
 from meded.org.roster_api import router as roster_router
 from meded.public.api import router as public_router
+from meded.schedules.api import router as schedules_router
 
 api = NinjaAPI(
     title="meded API",
@@ -21,3 +22,4 @@ api.add_router("/", org_router)
 api.add_router("/", roster_router)
 api.add_router("/audit", audit_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/schedules", schedules_router)

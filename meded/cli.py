@@ -106,7 +106,29 @@ def load_demo_data(*, seed: int, reset: bool, small: bool) -> bool:
     counts = load_demo(seed=seed, scale=SMALL if small else None, progress=progress)
     seconds = time.monotonic() - started
     say(f"Loaded {counts['programs']} programs and {counts['people']} people in {seconds:.1f}s.")
+    queue_demo_schedule()
     return True
+
+
+def queue_demo_schedule() -> None:
+    """Internal Medicine's rotation schedule configuration, and its year's solve queued as the
+    chief resident: the worker that `meded demo` starts solves it in the background."""
+    from django.contrib.auth.models import User
+
+    from meded.org.models import Program
+    from meded.schedules.actions import do_solve
+    from meded.schedules.demo import load_schedule_demo
+
+    im = Program.objects.get(slug="internal-medicine")
+    year = load_schedule_demo(im)
+    # MEDED_DEMO_SOLVE_SECONDS shortens the solve (tests run tasks inline).
+    seconds = float(os.environ.get("MEDED_DEMO_SOLVE_SECONDS", "0")) or None
+    chief = User.objects.get(username="chief")
+    version = do_solve(chief, year, time_limit=seconds, label="Demo year")
+    say(
+        f"  - Rotation schedule: {year.n_blocks} blocks; solving version {version.number} "
+        f"in the background (/schedules/{im.slug}/{year.pk}/)"
+    )
 
 
 def logins_table() -> str:

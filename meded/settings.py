@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "meded.accounts",
     "meded.jobs",
     "meded.public",
+    "meded.schedules",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,6 @@ urlpatterns = [
     path("org/", include("meded.org.urls")),
     path("audit/", include("meded.audit.urls")),
     path("jobs/", include("meded.jobs.urls")),
+    path("schedules/", include("meded.schedules.urls")),
     path("api/", api.urls),
 ]

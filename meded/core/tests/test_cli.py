@@ -17,6 +17,7 @@ from django.db import connection
 from meded import cli
 from meded.org.demo import DEMO_PASSWORD, PERSONAS
 from meded.org.models import Institution, Person, Program
+from meded.schedules.models import ScheduleVersion
 
 COMMANDS = [
     "demo",
@@ -105,12 +106,17 @@ def test_load_demo_leaves_a_loaded_demo_alone(capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_load_demo_twice_loads_once_and_reset_rebuilds(capsys):
+def test_load_demo_twice_loads_once_and_reset_rebuilds(capsys, monkeypatch):
+    monkeypatch.setenv("MEDED_DEMO_SOLVE_SECONDS", "2")  # the solve runs inline in tests
     call_command("flush", interactive=False, verbosity=0)  # start from an empty database
     assert not Institution.objects.exists()
     code, out = run(capsys, "load-demo", "--small")
     assert code == 0
     assert "  - Internal Medicine: residents" in out
+    assert "  - Rotation schedule: 26 blocks; solving version 1" in out
+    assert ScheduleVersion.objects.filter(
+        schedule_year__program__slug="internal-medicine", solver_status__in=["OPTIMAL", "FEASIBLE"]
+    ).exists()
     counts = (Person.objects.count(), Program.objects.count(), User.objects.count())
     assert counts[1] > 0
 

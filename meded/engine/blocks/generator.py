@@ -38,8 +38,23 @@ from meded.engine.blocks.model import (
 
 C = Category
 INTENSIVE = [C.WARDS.value, C.ICU.value, C.NIGHT_FLOAT.value]
-ELECTIVES = ["cards", "gi", "pulm", "renal", "endo", "rheum", "id", "heme", "onc", "geri",
-             "palliative", "neuro", "derm", "sports", "addiction"]
+ELECTIVES = [
+    "cards",
+    "gi",
+    "pulm",
+    "renal",
+    "endo",
+    "rheum",
+    "id",
+    "heme",
+    "onc",
+    "geri",
+    "palliative",
+    "neuro",
+    "derm",
+    "sports",
+    "addiction",
+]
 INTERN_ELECTIVES = {"cards", "gi", "geri", "palliative", "id"}
 
 
@@ -55,7 +70,7 @@ class ProgramSpec:
     requested_share: float = 0.15
 
 
-def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # noqa: C901
+def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:
     spec = spec or ProgramSpec(**kw)  # type: ignore[arg-type]
     rng = random.Random(spec.seed)
     n = spec.residents
@@ -77,8 +92,9 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
             hist: tuple[tuple[str, int], ...] = ()
             if pgy >= 2:
                 hist = (("micu", 2 * rng.randint(1, pgy)), ("wards_uh", 2 * rng.randint(3, 4)))
-            residents.append(Resident(id=f"r{k:03d}", pgy=pgy, track=track, cohort=cohort,
-                                      history=hist))
+            residents.append(
+                Resident(id=f"r{k:03d}", pgy=pgy, track=track, cohort=cohort, history=hist)
+            )
             k += 1
 
     n_psp1 = max(1, round(n1 * 0.08))
@@ -103,55 +119,145 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
     def cov(role: str, lo: float, hi: float) -> CoverageRule:
         return CoverageRule(min=max(0, int(lo)), max=max(1, round(hi) + 1), role=role)
 
-    interns_only = frozenset({1})
     seniors_only = frozenset({2, 3})
     rots: list[Rotation] = []
     for site in ("uh", "va", "cmc"):
-        rots.append(Rotation(f"wards_{site}", f"Wards {site.upper()}", C.WARDS.value, site=site,
-                             discipline="wards", length=2, coverage=(
-                                 cov("intern", 0.11 * i_free, 0.2 * i_free),
-                                 cov("senior", 0.06 * s_free, 0.12 * s_free))))
-    rots.append(Rotation("micu", "MICU", C.ICU.value, site="uh", length=2, coverage=(
-        cov("intern", 0.08 * i_free, 0.13 * i_free), cov("senior", 0.04 * s_free,
-                                                          0.07 * s_free))))
-    rots.append(Rotation("ccu", "CCU", C.ICU.value, site="uh", length=2, coverage=(
-        cov("intern", 0.04 * i_free, 0.08 * i_free), cov("senior", 0.02 * s_free,
-                                                          0.05 * s_free))))
-    rots.append(Rotation("ed", "Emergency Dept", C.ED.value, site="uh", pgys=seniors_only,
-                         coverage=(cov("senior", 0.03 * s_free, 0.07 * s_free),)))
+        rots.append(
+            Rotation(
+                f"wards_{site}",
+                f"Wards {site.upper()}",
+                C.WARDS.value,
+                site=site,
+                discipline="wards",
+                length=2,
+                coverage=(
+                    cov("intern", 0.11 * i_free, 0.2 * i_free),
+                    cov("senior", 0.06 * s_free, 0.12 * s_free),
+                ),
+            )
+        )
+    rots.append(
+        Rotation(
+            "micu",
+            "MICU",
+            C.ICU.value,
+            site="uh",
+            length=2,
+            coverage=(
+                cov("intern", 0.08 * i_free, 0.13 * i_free),
+                cov("senior", 0.04 * s_free, 0.07 * s_free),
+            ),
+        )
+    )
+    rots.append(
+        Rotation(
+            "ccu",
+            "CCU",
+            C.ICU.value,
+            site="uh",
+            length=2,
+            coverage=(
+                cov("intern", 0.04 * i_free, 0.08 * i_free),
+                cov("senior", 0.02 * s_free, 0.05 * s_free),
+            ),
+        )
+    )
+    rots.append(
+        Rotation(
+            "ed",
+            "Emergency Dept",
+            C.ED.value,
+            site="uh",
+            pgys=seniors_only,
+            coverage=(cov("senior", 0.03 * s_free, 0.07 * s_free),),
+        )
+    )
     for site in ("uh", "va"):
-        rots.append(Rotation(f"nf_{site}", f"Night float {site.upper()}", C.NIGHT_FLOAT.value,
-                             site=site, discipline="night_float", coverage=(
-                                 cov("intern", 0.02 * i_free, 0.05 * i_free),
-                                 cov("senior", 0.015 * s_free, 0.04 * s_free))))
+        rots.append(
+            Rotation(
+                f"nf_{site}",
+                f"Night float {site.upper()}",
+                C.NIGHT_FLOAT.value,
+                site=site,
+                discipline="night_float",
+                coverage=(
+                    cov("intern", 0.02 * i_free, 0.05 * i_free),
+                    cov("senior", 0.015 * s_free, 0.04 * s_free),
+                ),
+            )
+        )
     for c in ("cards", "gi", "id", "renal", "heme"):
-        rots.append(Rotation(f"consult_{c}", f"{c.upper()} consults", C.CONSULT.value,
-                             pgys=seniors_only if c not in ("cards", "id") else frozenset(),
-                             coverage=(CoverageRule(min=max(0, int(0.012 * s_free)),
-                                                    max=max(2, round(0.06 * n))),)))
-    rots.append(Rotation("acr", "ACR clinic", C.AMBULATORY.value,
-                         tracks=frozenset({"categorical", "primary_care",
-                                           "physician_scientist"})))
+        rots.append(
+            Rotation(
+                f"consult_{c}",
+                f"{c.upper()} consults",
+                C.CONSULT.value,
+                pgys=seniors_only if c not in ("cards", "id") else frozenset(),
+                coverage=(
+                    CoverageRule(min=max(0, int(0.012 * s_free)), max=max(2, round(0.06 * n))),
+                ),
+            )
+        )
+    rots.append(
+        Rotation(
+            "acr",
+            "ACR clinic",
+            C.AMBULATORY.value,
+            tracks=frozenset({"categorical", "primary_care", "physician_scientist"}),
+        )
+    )
     for name in ("ase_a", "ase_b"):
-        rots.append(Rotation(name, f"ASE {name[-1].upper()}", C.AMBULATORY_SUBSPECIALTY.value,
-                             pgys=seniors_only | frozenset({1}),
-                             tracks=frozenset({"categorical", "primary_care",
-                                               "physician_scientist"}),
-                             coverage=(CoverageRule(max=max(2, round(0.06 * n))),)))
+        rots.append(
+            Rotation(
+                name,
+                f"ASE {name[-1].upper()}",
+                C.AMBULATORY_SUBSPECIALTY.value,
+                pgys=seniors_only | frozenset({1}),
+                tracks=frozenset({"categorical", "primary_care", "physician_scientist"}),
+                coverage=(CoverageRule(max=max(2, round(0.06 * n))),),
+            )
+        )
     for e in ELECTIVES:
-        rots.append(Rotation(f"el_{e}", f"{e.title()} elective", C.ELECTIVE.value,
-                             pgys=frozenset() if e in INTERN_ELECTIVES else seniors_only,
-                             coverage=(CoverageRule(max=max(2, round(0.035 * n))),)))
-    rots.append(Rotation("research", "Research", C.RESEARCH.value,
-                         tracks=frozenset({"physician_scientist", "categorical"}),
-                         coverage=(CoverageRule(max=max(2, round(0.04 * n))),)))
-    rots.append(Rotation("away", "Away elective", C.AWAY.value, pgys=frozenset({3}),
-                         coverage=(CoverageRule(max=max(1, round(0.02 * n))),)))
+        rots.append(
+            Rotation(
+                f"el_{e}",
+                f"{e.title()} elective",
+                C.ELECTIVE.value,
+                pgys=frozenset() if e in INTERN_ELECTIVES else seniors_only,
+                coverage=(CoverageRule(max=max(2, round(0.035 * n))),),
+            )
+        )
+    rots.append(
+        Rotation(
+            "research",
+            "Research",
+            C.RESEARCH.value,
+            tracks=frozenset({"physician_scientist", "categorical"}),
+            coverage=(CoverageRule(max=max(2, round(0.04 * n))),),
+        )
+    )
+    rots.append(
+        Rotation(
+            "away",
+            "Away elective",
+            C.AWAY.value,
+            pgys=frozenset({3}),
+            coverage=(CoverageRule(max=max(1, round(0.02 * n))),),
+        )
+    )
     allowed_vac = frozenset(range(1, nb - 1))
-    rots.append(Rotation("vacation", "Vacation", C.VACATION.value, allowed_blocks=allowed_vac,
-                         coverage=(
-                             CoverageRule(max=max(1, round(interns * 0.16)), role="intern"),
-                             CoverageRule(max=max(1, round(seniors * 0.16)), role="senior"))))
+    rots.append(
+        Rotation(
+            "vacation",
+            "Vacation",
+            C.VACATION.value,
+            allowed_blocks=allowed_vac,
+            coverage=(
+                CoverageRule(max=max(1, round(interns * 0.16)), role="intern"),
+                CoverageRule(max=max(1, round(seniors * 0.16)), role="senior"),
+            ),
+        )
+    )
 
     cat_tracks = who(tracks=["categorical", "primary_care", "physician_scientist"])
     tpl = Template("3+1", spec.x, spec.y, sel(categories=[C.AMBULATORY.value]))
@@ -189,10 +295,21 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
         for e in ELECTIVES
     ]
     windows = [
-        Window("psp_early_research", who(pgys=[1], tracks=["physician_scientist"]),
-               sel(categories=[C.RESEARCH.value]), 0, nb // 2 - 1),
-        Window("psp_pgy2_late_research", who(pgys=[2], tracks=["physician_scientist"]),
-               sel(categories=[C.RESEARCH.value]), nb - 8, nb - 1, min_blocks=2),
+        Window(
+            "psp_early_research",
+            who(pgys=[1], tracks=["physician_scientist"]),
+            sel(categories=[C.RESEARCH.value]),
+            0,
+            nb // 2 - 1,
+        ),
+        Window(
+            "psp_pgy2_late_research",
+            who(pgys=[2], tracks=["physician_scientist"]),
+            sel(categories=[C.RESEARCH.value]),
+            nb - 8,
+            nb - 1,
+            min_blocks=2,
+        ),
     ]
     seq_mc = [MaxConsecutive("intensive_run", sel(categories=INTENSIVE), 3)]
     seq_fa = [ForbiddenAdjacency("nf_icu", nights, icu)]
@@ -204,8 +321,10 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
     wishes: list[Wish] = []
     out_res: list[Resident] = []
     vac_load: dict[tuple[str, int], int] = {}
-    vac_cap = {"intern": max(1, round(interns * 0.16)) // 2,
-               "senior": max(1, round(seniors * 0.16)) // 2}
+    vac_cap = {
+        "intern": max(1, round(interns * 0.16)) // 2,
+        "senior": max(1, round(seniors * 0.16)) // 2,
+    }
     for r in residents:
         role = "intern" if r.pgy == 1 else "senior"
         plus = {b for b in range(nb) if r.cohort is not None and tpl.is_plus_block(r.cohort, b)}
@@ -221,12 +340,16 @@ def generate(spec: ProgramSpec | None = None, **kw: int | float) -> Problem:  # 
             if vac_load.get((role, b), 0) < vac_cap[role]:
                 vac_load[(role, b)] = vac_load.get((role, b), 0) + 1
                 vac_b = b
-                vreq.append(VacationRequest(f"vr_{r.id}", r.id, frozenset({b}),
-                                            approved=u < spec.approved_share, weight=10))
-        if r.pgy >= 2:
-            el = [e for e in ELECTIVES]
-        else:
-            el = sorted(INTERN_ELECTIVES)
+                vreq.append(
+                    VacationRequest(
+                        f"vr_{r.id}",
+                        r.id,
+                        frozenset({b}),
+                        approved=u < spec.approved_share,
+                        weight=10,
+                    )
+                )
+        el = list(ELECTIVES) if r.pgy >= 2 else sorted(INTERN_ELECTIVES)
         for rank, e in enumerate(rng.sample(el, 3)):
             prefs.append(Preference(r.id, sel(rotations=[f"el_{e}"]), (5, 3, 1)[rank]))
         if rng.random() < 0.1:

@@ -18,11 +18,9 @@ class _State:
         self.s: Schedule = {r.id: {} for r in p.residents}
         self.cnt: dict[tuple[str, int, str], int] = defaultdict(int)  # (rot, block, role)
         self.rm = p.rotation_map()
-        self.sets = {
-            "mc": [(p.select(m.target), m) for m in p.max_consecutive],
-            "fa": [(p.select(f.first), p.select(f.then), f) for f in p.forbidden_adjacent],
-            "ra": [(p.select(r.after), p.select(r.intensive), r) for r in p.rest_after],
-        }
+        self.mc = [(p.select(m.target), m) for m in p.max_consecutive]
+        self.fa = [(p.select(f.first), p.select(f.then), f) for f in p.forbidden_adjacent]
+        self.ra = [(p.select(r.after), p.select(r.intensive), r) for r in p.rest_after]
 
     def role(self, r: Resident) -> str:
         return self.p.role(r)
@@ -70,21 +68,21 @@ class _State:
             row[b] = rot.id
         n = self.p.calendar.n_blocks
         lo, hi = max(0, start - 4), min(n - 1, start + rot.length + 4)
-        for rots, mc in self.sets["mc"]:
+        for rots, mc in self.mc:
             ids = {x.id for x in rots}
             run = 0
             for b in range(lo, hi + 1):
                 run = run + 1 if row.get(b) in ids else 0
                 if run > mc.k:
                     return False
-        for a, c, fa in self.sets["fa"]:
+        for a, c, fa in self.fa:
             ai, ci = {x.id for x in a}, {x.id for x in c}
             pairs = [(ai, ci), (ci, ai)] if fa.symmetric else [(ai, ci)]
             for b in range(lo, hi):
                 for s1, s2 in pairs:
                     if row.get(b) in s1 and row.get(b + 1) in s2:
                         return False
-        for a, i, _ in self.sets["ra"]:
+        for a, i, _ in self.ra:
             ai, ii = {x.id for x in a}, {x.id for x in i} - {x.id for x in a}
             for b in range(lo, hi):
                 if row.get(b) in ai and row.get(b + 1) in ii:
@@ -92,8 +90,10 @@ class _State:
         for ms in self.p.min_spacing:
             if ms.target.matches(rot):
                 for b, k in self.s[r.id].items():
-                    if k == rot.id and abs(b - start) < rot.length + ms.gap and not (
-                        start <= b < start + rot.length
+                    if (
+                        k == rot.id
+                        and abs(b - start) < rot.length + ms.gap
+                        and not (start <= b < start + rot.length)
                     ):
                         return False
         return True
@@ -107,11 +107,14 @@ class _State:
         if any(not self.cap_ok(r, rot, b) for b in range(start, start + rot.length)):
             return False
         for t in p.templates:
-            if t.exclusive and r.cohort is not None and t.who.matches(r) and t.target.matches(
-                rot
+            if (
+                t.exclusive
+                and r.cohort is not None
+                and t.who.matches(r)
+                and t.target.matches(rot)
+                and any(not t.is_plus_block(r.cohort, b) for b in range(start, start + rot.length))
             ):
-                if any(not t.is_plus_block(r.cohort, b) for b in range(start, start + rot.length)):
-                    return False
+                return False
         return self.req_ok(r, rot) and self.seq_ok(r, rot, start)
 
     def place(self, r: Resident, rot: Rotation, start: int) -> None:
@@ -120,7 +123,7 @@ class _State:
             self.cnt[(rot.id, b, self.role(r))] += 1
 
 
-def greedy(problem: Problem, seed: int = 0) -> Schedule:  # noqa: C901 - one pass per phase
+def greedy(problem: Problem, seed: int = 0) -> Schedule:
     p = problem
     rng = random.Random(seed)
     st = _State(p)
@@ -163,8 +166,9 @@ def greedy(problem: Problem, seed: int = 0) -> Schedule:  # noqa: C901 - one pas
         pool = sum(1 for r in p.residents if p.eligible(r, rot)) or 1
         return need * rot.length / pool
 
-    for rot in sorted((x for x in p.rotations if any(c.min for c in x.coverage)),
-                      key=hardness, reverse=True):
+    for rot in sorted(
+        (x for x in p.rotations if any(c.min for c in x.coverage)), key=hardness, reverse=True
+    ):
         for cov in rot.coverage:
             if not cov.min:
                 continue
@@ -172,8 +176,12 @@ def greedy(problem: Problem, seed: int = 0) -> Schedule:  # noqa: C901 - one pas
                 if cov.blocks and b not in cov.blocks:
                     continue
                 while True:
-                    have = sum(1 for r in p.residents if st.s[r.id].get(b) == rot.id
-                               and (cov.role is None or st.role(r) == cov.role))
+                    have = sum(
+                        1
+                        for r in p.residents
+                        if st.s[r.id].get(b) == rot.id
+                        and (cov.role is None or st.role(r) == cov.role)
+                    )
                     if have >= cov.min:
                         break
                     cands = [
@@ -198,8 +206,7 @@ def greedy(problem: Problem, seed: int = 0) -> Schedule:  # noqa: C901 - one pas
                         st.place(r, rot, b)
                         break
 
-    def fill_to(r: Resident, rots: list[Rotation], want: int, unit: Unit,
-                blocks: range) -> None:
+    def fill_to(r: Resident, rots: list[Rotation], want: int, unit: Unit, blocks: range) -> None:
         ids = {x.id for x in rots}
         order = list(blocks)
         rng.shuffle(order)
@@ -214,8 +221,9 @@ def greedy(problem: Problem, seed: int = 0) -> Schedule:  # noqa: C901 - one pas
     for r in p.residents:
         for w in p.windows:
             if w.who.matches(r):
-                fill_to(r, p.select(w.target), w.min_blocks, Unit.BLOCKS,
-                        range(w.first, w.last + 1))
+                fill_to(
+                    r, p.select(w.target), w.min_blocks, Unit.BLOCKS, range(w.first, w.last + 1)
+                )
         for req in sorted(p.requirements, key=lambda q: -q.min):
             if req.min and req.who.matches(r):
                 ids = {x.id for x in p.select(req.target)}
@@ -233,13 +241,15 @@ def greedy(problem: Problem, seed: int = 0) -> Schedule:  # noqa: C901 - one pas
             for b in range(n):
                 if not st.free(r, b):
                     continue
-                rots = sorted(p.rotations, key=lambda x: (x.category in intensive,
-                                                           x.category == "vacation",
-                                                           rng.random()))
+                rots = sorted(
+                    p.rotations,
+                    key=lambda x: (x.category in intensive, x.category == "vacation", rng.random()),
+                )
                 for rot in rots:
-                    s0 = next((s for s in (b, b - rot.length + 1) if s >= 0
-                               and st.can(r, rot, s)), None)
-                    if s0 is not None:
-                        st.place(r, rot, s0)
+                    s1 = next(
+                        (s for s in (b, b - rot.length + 1) if s >= 0 and st.can(r, rot, s)), None
+                    )
+                    if s1 is not None:
+                        st.place(r, rot, s1)
                         break
     return st.s

@@ -78,8 +78,9 @@ def sel(
     disciplines: Iterable[str] = (),
     sites: Iterable[str] = (),
 ) -> Selector:
-    return Selector(frozenset(rotations), frozenset(categories), frozenset(disciplines),
-                    frozenset(sites))
+    return Selector(
+        frozenset(rotations), frozenset(categories), frozenset(disciplines), frozenset(sites)
+    )
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ class ResidentSelector:
         return " ".join(parts) or "every resident"
 
 
-def who(pgys: Iterable[int] = (), tracks: Iterable[str] = (), ids: Iterable[str] = ()
-        ) -> ResidentSelector:
+def who(
+    pgys: Iterable[int] = (), tracks: Iterable[str] = (), ids: Iterable[str] = ()
+) -> ResidentSelector:
     return ResidentSelector(frozenset(pgys), frozenset(tracks), frozenset(ids))
 
 
@@ -301,7 +303,7 @@ class Preference:
 
 @dataclass(frozen=True)
 class Wish:
-    """"Not before/after block b": each block of ``target`` before ``not_before`` or after
+    """ "Not before/after block b": each block of ``target`` before ``not_before`` or after
     ``not_after`` costs ``weight``."""
 
     id: str
@@ -322,6 +324,8 @@ class Fairness:
     weight: int
     target: Selector = Selector()
     who: ResidentSelector = EVERYONE
+    # (pgy, lowest, highest) metric values of residents outside this (sub-)problem
+    outside: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,7 @@ class Equity:
     id: str
     weight: int = 1
     who: ResidentSelector = EVERYONE
+    cap: int | None = None  # the worst score of residents outside this (sub-)problem
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from meded.engine.blocks.model import (
     EVERYONE,
@@ -30,8 +32,15 @@ from meded.engine.blocks.model import (
     who,
 )
 
-_SCALARS = ("Students", "Disciplines", "Hospitals", "Duration", "Horizon", "Groups",
-            "MaxDiscPerHosp")
+_SCALARS = (
+    "Students",
+    "Disciplines",
+    "Hospitals",
+    "Duration",
+    "Horizon",
+    "Groups",
+    "MaxDiscPerHosp",
+)
 
 
 @dataclass
@@ -64,11 +73,11 @@ class MssInstance:
         self.n_internships = [sum(r) for r in self.req]
 
 
-def _reshape(flat: list[int], shape: tuple[int, ...]) -> list:  # type: ignore[type-arg]
+def _reshape(flat: list[int], shape: tuple[int, ...]) -> list[Any]:
     if len(shape) == 1:
         return list(flat)
     step = len(flat) // shape[0]
-    return [_reshape(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
+    return [_reshape(flat[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
 def parse_dzn(text: str, name: str = "instance") -> MssInstance:
@@ -82,10 +91,15 @@ def parse_dzn(text: str, name: str = "instance") -> MssInstance:
         val = re.sub(r"array\dd\s*\((\s*\d+\s*\.\.\s*\w+\s*,)*", "", val)
         fields[key.strip()] = [int(t) for t in re.findall(r"-?\d+", val)]
     sc = {k: fields[k][0] for k in _SCALARS}
-    S, D, H, T, G = (sc["Students"], sc["Disciplines"], sc["Hospitals"], sc["Horizon"],
-                     sc["Groups"])
+    S, D, H, T, G = (
+        sc["Students"],
+        sc["Disciplines"],
+        sc["Hospitals"],
+        sc["Horizon"],
+        sc["Groups"],
+    )
 
-    def arr(key: str, *shape: int) -> list:  # type: ignore[type-arg]
+    def arr(key: str, *shape: int) -> list[Any]:
         flat = fields[key]
         size = 1
         for x in shape:
@@ -95,7 +109,14 @@ def parse_dzn(text: str, name: str = "instance") -> MssInstance:
         return _reshape(flat, shape)
 
     return MssInstance(
-        name=name, S=S, D=D, H=H, L=sc["Duration"], T=T, G=G, M=sc["MaxDiscPerHosp"],
+        name=name,
+        S=S,
+        D=D,
+        H=H,
+        L=sc["Duration"],
+        T=T,
+        G=G,
+        M=sc["MaxDiscPerHosp"],
         disc_group=[g - 1 for g in arr("DiscGroup", D)],
         req=arr("StudDiscGroup", S, G),
         allowed=arr("AllowedDisc", S, D),
@@ -122,7 +143,7 @@ Grid = list[list[tuple[int, int] | None]]  # [s][t] -> (h, d) or idle
 
 def read_solution(text: str, inst: MssInstance) -> Grid:
     """SPEC 7: the S*T*H*D 0/1 list after the first '['; discipline varies fastest."""
-    body = text[text.index("[") + 1:]
+    body = text[text.index("[") + 1 :]
     body = body[: body.index("]")]
     vals = [int(v) for v in re.findall(r"-?\d+", body)]
     S, T, H, D = inst.S, inst.T, inst.H, inst.D
@@ -223,7 +244,7 @@ def evaluate(inst: MssInstance, grid: Grid) -> Score:
         sd = wd * sum(inst.pref_disc[s][d] for d in discs)
         sh = wh * sum(inst.pref_hosp[s][h] for _, h, _ in ints)
         sm = sum(inst.man_pref[d] for d in discs)
-        ch = sum(1 for a, b in zip(ints, ints[1:], strict=False) if a[1] != b[1])
+        ch = sum(1 for a, b in pairwise(ints) if a[1] != b[1])
         occupied = [t for t in range(T) if row[t] is not None]
         wt = (occupied[-1] + 1 - len(occupied)) if occupied else 0
         des.append(sd + sh + sm + wc * ch + ww * wt)
@@ -232,8 +253,10 @@ def evaluate(inst: MssInstance, grid: Grid) -> Score:
             for t in range(T):
                 n = sum(1 for s in range(inst.S) if grid[s][t] == (h, d))
                 if not inst.min_pos[h][d][t] <= n <= inst.max_pos[h][d][t]:
-                    viol.append(f"H8 ward h{h + 1} d{d + 1} period {t + 1}: {n} not in "
-                                f"[{inst.min_pos[h][d][t]}, {inst.max_pos[h][d][t]}]")
+                    viol.append(
+                        f"H8 ward h{h + 1} d{d + 1} period {t + 1}: {n} not in "
+                        f"[{inst.min_pos[h][d][t]}, {inst.max_pos[h][d][t]}]"
+                    )
     return Score(sum(des), min(des) if des else 0, des, viol)
 
 
@@ -260,46 +283,86 @@ def to_problem(inst: MssInstance) -> Problem:
                 CoverageRule(min=lo, max=hi, blocks=frozenset(ts))
                 for (lo, hi), ts in sorted(groups.items())
             )
-            rots.append(Rotation(
-                id=ward_id(h, d), name=f"ward h{h + 1} d{d + 1}", category="wards",
-                site=f"h{h + 1}", discipline=f"d{d + 1}", length=inst.L, coverage=cov,
-            ))
+            rots.append(
+                Rotation(
+                    id=ward_id(h, d),
+                    name=f"ward h{h + 1} d{d + 1}",
+                    category="wards",
+                    site=f"h{h + 1}",
+                    discipline=f"d{d + 1}",
+                    length=inst.L,
+                    coverage=cov,
+                )
+            )
     zero_cap = {
-        ward_id(h, d) for h in range(inst.H) for d in range(inst.D)
+        ward_id(h, d)
+        for h in range(inst.H)
+        for d in range(inst.D)
         if max(inst.max_pos[h][d]) == 0 and max(inst.min_pos[h][d]) == 0
     }
     residents = []
     for s in range(inst.S):
         inel = frozenset(
-            ward_id(h, d) for h in range(inst.H) for d in range(inst.D)
+            ward_id(h, d)
+            for h in range(inst.H)
+            for d in range(inst.D)
             if (not inst.allowed[s][d] or not inst.ability[s][h][d])
             and ward_id(h, d) not in zero_cap
         )
-        residents.append(Resident(
-            id=f"s{s + 1}", pgy=1, track="student",
-            unavailable=frozenset(t for t in range(inst.T) if not inst.avail[s][t]),
-            ineligible=inel,
-        ))
+        residents.append(
+            Resident(
+                id=f"s{s + 1}",
+                pgy=1,
+                track="student",
+                unavailable=frozenset(t for t in range(inst.T) if not inst.avail[s][t]),
+                ineligible=inel,
+            )
+        )
     reqs: list[Requirement] = []
     for g in range(inst.G):
         dg = [f"d{d + 1}" for d in range(inst.D) if inst.disc_group[d] == g]
         for s in range(inst.S):
             n = inst.req[s][g]
-            reqs.append(Requirement(
-                id=f"group{g + 1}", target=sel(disciplines=dg), who=who(ids=[f"s{s + 1}"]),
-                min=n, max=n, unit=Unit.STINTS,
-            ))
+            reqs.append(
+                Requirement(
+                    id=f"group{g + 1}",
+                    target=sel(disciplines=dg),
+                    who=who(ids=[f"s{s + 1}"]),
+                    min=n,
+                    max=n,
+                    unit=Unit.STINTS,
+                )
+            )
     for d in range(inst.D):
-        reqs.append(Requirement(id=f"once_d{d + 1}", target=sel(disciplines=[f"d{d + 1}"]),
-                                who=EVERYONE, max=1, unit=Unit.STINTS))
+        reqs.append(
+            Requirement(
+                id=f"once_d{d + 1}",
+                target=sel(disciplines=[f"d{d + 1}"]),
+                who=EVERYONE,
+                max=1,
+                unit=Unit.STINTS,
+            )
+        )
     if inst.M < inst.D:
         for h in range(inst.H):
-            reqs.append(Requirement(id=f"max_at_h{h + 1}", target=sel(sites=[f"h{h + 1}"]),
-                                    who=EVERYONE, max=inst.M, unit=Unit.STINTS))
+            reqs.append(
+                Requirement(
+                    id=f"max_at_h{h + 1}",
+                    target=sel(sites=[f"h{h + 1}"]),
+                    who=EVERYONE,
+                    max=inst.M,
+                    unit=Unit.STINTS,
+                )
+            )
     pres = [
-        Prerequisite(id=f"d{d + 1}_after_d{dp + 1}", target=sel(disciplines=[f"d{d + 1}"]),
-                     before=sel(disciplines=[f"d{dp + 1}"]))
-        for d in range(inst.D) for dp in range(inst.D) if inst.preceded_by[d][dp]
+        Prerequisite(
+            id=f"d{d + 1}_after_d{dp + 1}",
+            target=sel(disciplines=[f"d{d + 1}"]),
+            before=sel(disciplines=[f"d{dp + 1}"]),
+        )
+        for d in range(inst.D)
+        for dp in range(inst.D)
+        if inst.preceded_by[d][dp]
     ]
     prefs = []
     for s in range(inst.S):
@@ -318,8 +381,7 @@ def to_problem(inst: MssInstance) -> Problem:
         requirements=tuple(reqs),
         prerequisites=tuple(pres),
         preferences=tuple(prefs),
-        site_changes=tuple(SiteChange(f"s{s + 1}", -inst.weights[s][2])
-                           for s in range(inst.S)),
+        site_changes=tuple(SiteChange(f"s{s + 1}", -inst.weights[s][2]) for s in range(inst.S)),
         waiting=tuple(Waiting(f"s{s + 1}", -inst.weights[s][3]) for s in range(inst.S)),
         equity=(Equity("worst_student", 1),),
         name=inst.name,

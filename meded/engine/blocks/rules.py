@@ -24,7 +24,7 @@ from meded.engine.blocks.model import (
     Unit,
 )
 
-Expr = cp_model.LinearExprT
+Expr = cp_model.LinearExpr | int
 BIG = 10**7
 
 
@@ -81,8 +81,9 @@ class Ctx:
             self.guards[key] = g
         return [g.literal]
 
-    def term(self, rule: str, resident: str | None, detail: str, coef: int, var: Expr,
-             ub: int) -> None:
+    def term(
+        self, rule: str, resident: str | None, detail: str, coef: int, var: Expr, ub: int
+    ) -> None:
         if coef and ub:
             self.terms.append(Term(rule, resident, detail, coef, var, ub))
 
@@ -98,9 +99,20 @@ class Ctx:
     def starts(self, res: str, rot_ids: set[str]) -> list[tuple[str, int, cp_model.IntVar]]:
         return [(k, b, v) for k in sorted(rot_ids) for b, v in self.starts_by_rk.get((res, k), ())]
 
-    def bound(self, *, key: str, message: str | Callable[[], str], expr: Expr, lo: int,
-              hi: int | None, weight: int | None, rule: str, resident: str | None,
-              detail: str, ub: int) -> None:
+    def bound(
+        self,
+        *,
+        key: str,
+        message: str | Callable[[], str],
+        expr: Expr,
+        lo: int,
+        hi: int | None,
+        weight: int | None,
+        rule: str,
+        resident: str | None,
+        detail: str,
+        ub: int,
+    ) -> None:
         """lo <= expr <= hi: hard (guarded) when weight is None, else priced per unit."""
         if weight is None:
             enf = self.hard(key, message)
@@ -152,8 +164,10 @@ def add_assignment(ctx: Ctx) -> None:
             if len(lits) > 1:
                 m.add_at_most_one(lits)
             if p.full_assignment and b not in res.unavailable:
-                enf = ctx.hard(f"assign:{res.id}",
-                               f"{res.id} must be on some rotation in every available block")
+                enf = ctx.hard(
+                    f"assign:{res.id}",
+                    f"{res.id} must be on some rotation in every available block",
+                )
                 m.add_bool_or(lits).only_enforce_if(enf)
 
 
@@ -169,31 +183,33 @@ def add_pins(ctx: Ctx) -> None:
                 ctx.model.add(v == 1).only_enforce_if(enf)
 
 
-def _coverage_message(ctx: Ctx, rot: Rotation, b: int, role: str | None, lo: int,
-                      hi: int | None) -> Callable[[], str]:
+def _coverage_message(
+    ctx: Ctx, rot: Rotation, b: int, role: str | None, lo: int, hi: int | None
+) -> Callable[[], str]:
     def msg() -> str:
         p = ctx.problem
         who = f"{role}s" if role else "residents"
         able = [
-            r for r in p.residents
+            r
+            for r in p.residents
             if (role is None or p.role(r) == role) and (r.id, b, rot.id) in ctx.x
         ]
-        vac = {
-            vr.resident for vr in p.vacation_requests
-            if vr.approved and b in vr.blocks
-        }
+        vac = {vr.resident for vr in p.vacation_requests if vr.approved and b in vr.blocks}
         free = [r for r in able if r.id not in vac]
         need = f"at least {lo}" if lo else ""
         if hi is not None:
             need = f"{need} and at most {hi}" if need else f"at most {hi}"
         text = f"{rot.name} needs {need} {who} in block {b}"
         if lo and len(free) < lo:
-            text += (f", but after approved vacations only {len(free)} {who} may work "
-                     f"{rot.name} that block ({len(able)} eligible, "
-                     f"{len(able) - len(free)} on approved vacation)")
+            text += (
+                f", but after approved vacations only {len(free)} {who} may work "
+                f"{rot.name} that block ({len(able)} eligible, "
+                f"{len(able) - len(free)} on approved vacation)"
+            )
         else:
             text += f" ({len(free)} {who} may work it that block)"
         return text
+
     return msg
 
 
@@ -208,17 +224,25 @@ def add_coverage(ctx: Ctx) -> None:
                 if cov.blocks and b not in cov.blocks:
                     continue
                 vs = [
-                    v for r in p.residents
+                    v
+                    for r in p.residents
                     if (cov.role is None or p.role(res_by_id[r.id]) == cov.role)
                     and (v := ctx.x.get((r.id, b, rot.id))) is not None
                 ]
                 role = cov.role or "all"
                 key = f"coverage:{rot.id}:{role}:{i}:{b}"
-                ctx.bound(key=key, message=_coverage_message(ctx, rot, b, cov.role, cov.min,
-                                                             cov.max),
-                          expr=_sum(vs), lo=cov.min, hi=cov.max, weight=cov.weight,
-                          rule=f"coverage:{rot.id}:{role}", resident=None,
-                          detail=f"block {b}", ub=max(len(vs), cov.max or 0))
+                ctx.bound(
+                    key=key,
+                    message=_coverage_message(ctx, rot, b, cov.role, cov.min, cov.max),
+                    expr=_sum(vs),
+                    lo=cov.min,
+                    hi=cov.max,
+                    weight=cov.weight,
+                    rule=f"coverage:{rot.id}:{role}",
+                    resident=None,
+                    detail=f"block {b}",
+                    ub=max(len(vs), cov.max or 0),
+                )
 
 
 def _count(ctx: Ctx, res: Resident, rot_ids: set[str], unit: Unit) -> tuple[Expr, int]:
@@ -252,12 +276,20 @@ def add_requirements(ctx: Ctx) -> None:
             rng = f"{req.min}..{req.max if req.max is not None else ''}"
             ctx.bound(
                 key=f"req:{req.id}:{res.id}",
-                message=(f"{res.id} must do {rng} {req.unit.value} of "
-                         f"{req.target.describe()} {span} (rule {req.id}"
-                         + (f", {hist} already done" if hist else "") + ")"),
-                expr=expr, lo=lo, hi=hi if hi is None else max(hi, -1),
-                weight=req.weight, rule=f"req:{req.id}", resident=res.id,
-                detail=req.target.describe(), ub=ub,
+                message=(
+                    f"{res.id} must do {rng} {req.unit.value} of "
+                    f"{req.target.describe()} {span} (rule {req.id}"
+                    + (f", {hist} already done" if hist else "")
+                    + ")"
+                ),
+                expr=expr,
+                lo=lo,
+                hi=hi if hi is None else max(hi, -1),
+                weight=req.weight,
+                rule=f"req:{req.id}",
+                resident=res.id,
+                detail=req.target.describe(),
+                ub=ub,
             )
 
 
@@ -267,13 +299,22 @@ def add_windows(ctx: Ctx) -> None:
         ids = ctx.rot_ids(w.target)
         for res in ctx.residents(w.who):
             vs = [v for b in range(w.first, w.last + 1) for v in ctx.occ(res.id, b, ids)]
-            ctx.bound(key=f"window:{w.id}:{res.id}",
-                      message=(f"{res.id} must have {w.min_blocks} block(s) of "
-                               f"{w.target.describe()} within blocks {w.first}-{w.last} "
-                               f"(rule {w.id})"),
-                      expr=_sum(vs), lo=w.min_blocks, hi=None, weight=w.weight,
-                      rule=f"window:{w.id}", resident=res.id,
-                      detail=f"blocks {w.first}-{w.last}", ub=w.min_blocks)
+            ctx.bound(
+                key=f"window:{w.id}:{res.id}",
+                message=(
+                    f"{res.id} must have {w.min_blocks} block(s) of "
+                    f"{w.target.describe()} within blocks {w.first}-{w.last} "
+                    f"(rule {w.id})"
+                ),
+                expr=_sum(vs),
+                lo=w.min_blocks,
+                hi=None,
+                weight=w.weight,
+                rule=f"window:{w.id}",
+                resident=res.id,
+                detail=f"blocks {w.first}-{w.last}",
+                ub=w.min_blocks,
+            )
 
 
 def add_templates(ctx: Ctx) -> None:
@@ -285,9 +326,10 @@ def add_templates(ctx: Ctx) -> None:
         for res in ctx.residents(t.who):
             if res.cohort is None:
                 continue
-            enf = ctx.hard(f"template:{t.id}:{res.id}",
-                           f"{res.id} (cohort {res.cohort}) follows the {t.x}+{t.y} template "
-                           f"{t.id}")
+            enf = ctx.hard(
+                f"template:{t.id}:{res.id}",
+                f"{res.id} (cohort {res.cohort}) follows the {t.x}+{t.y} template {t.id}",
+            )
             for b in p.blocks:
                 if b in res.unavailable:
                     continue
@@ -317,14 +359,17 @@ def add_prerequisites(ctx: Ctx) -> None:
             by_b: dict[int, list[cp_model.IntVar]] = defaultdict(list)
             for _, b, v in t_starts:
                 by_b[b].append(v)
-            enf = ctx.hard(f"prereq:{pre.id}:{res.id}",
-                           f"{res.id} must finish {pre.before.describe()} before starting "
-                           f"{pre.target.describe()} (rule {pre.id})")
+            enf = ctx.hard(
+                f"prereq:{pre.id}:{res.id}",
+                f"{res.id} must finish {pre.before.describe()} before starting "
+                f"{pre.target.describe()} (rule {pre.id})",
+            )
             done_prev: cp_model.IntVar | None = None
             for b in p.blocks:
                 d = ctx.model.new_bool_var(f"done[{pre.id},{res.id},{b}]")
-                ctx.model.add(d <= (done_prev if done_prev is not None else 0)
-                              + _sum(ends.get(b, []))).only_enforce_if(enf)
+                ctx.model.add(
+                    d <= (done_prev if done_prev is not None else 0) + _sum(ends.get(b, []))
+                ).only_enforce_if(enf)
                 done_prev = d
                 if b in by_b:
                     if pre.weight is None:
@@ -332,12 +377,23 @@ def add_prerequisites(ctx: Ctx) -> None:
                     else:
                         viol = ctx.model.new_bool_var("")
                         ctx.model.add(_sum(by_b[b]) <= d + viol)
-                        ctx.term(f"prereq:{pre.id}", res.id, f"start block {b}", pre.weight,
-                                 viol, 1)
+                        ctx.term(
+                            f"prereq:{pre.id}", res.id, f"start block {b}", pre.weight, viol, 1
+                        )
 
 
-def _soft_or_hard_le(ctx: Ctx, expr: Expr, hi: int, key: str, msg: str,
-                     weight: int | None, rule: str, res: str, detail: str, ub: int) -> None:
+def _soft_or_hard_le(
+    ctx: Ctx,
+    expr: Expr,
+    hi: int,
+    key: str,
+    msg: str,
+    weight: int | None,
+    rule: str,
+    res: str,
+    detail: str,
+    ub: int,
+) -> None:
     if weight is None:
         ctx.model.add(expr <= hi).only_enforce_if(ctx.hard(key, msg))
     else:
@@ -356,11 +412,19 @@ def add_max_consecutive(ctx: Ctx) -> None:
                 vs = [v for bb in range(b, b + mc.k + 1) for v in ctx.occ(res.id, bb, ids)]
                 if len(vs) <= mc.k:
                     continue
-                _soft_or_hard_le(ctx, _sum(vs), mc.k, f"maxconsec:{mc.id}:{res.id}",
-                                 f"{res.id} may do at most {mc.k} consecutive blocks of "
-                                 f"{mc.target.describe()} (rule {mc.id})",
-                                 mc.weight, f"maxconsec:{mc.id}", res.id,
-                                 f"blocks {b}-{b + mc.k}", mc.k + 1)
+                _soft_or_hard_le(
+                    ctx,
+                    _sum(vs),
+                    mc.k,
+                    f"maxconsec:{mc.id}:{res.id}",
+                    f"{res.id} may do at most {mc.k} consecutive blocks of "
+                    f"{mc.target.describe()} (rule {mc.id})",
+                    mc.weight,
+                    f"maxconsec:{mc.id}",
+                    res.id,
+                    f"blocks {b}-{b + mc.k}",
+                    mc.k + 1,
+                )
 
 
 def add_forbidden_adjacency(ctx: Ctx) -> None:
@@ -376,12 +440,19 @@ def add_forbidden_adjacency(ctx: Ctx) -> None:
                     v1, v2 = ctx.occ(res.id, b, s1), ctx.occ(res.id, b + 1, s2)
                     if not v1 or not v2:
                         continue
-                    _soft_or_hard_le(ctx, _sum(v1) + _sum(v2), 1,
-                                     f"adjacent:{fa.id}:{res.id}",
-                                     f"{res.id} may not have {fa.first.describe()} next to "
-                                     f"{fa.then.describe()} (rule {fa.id})",
-                                     fa.weight, f"adjacent:{fa.id}", res.id,
-                                     f"blocks {b}-{b + 1}", 2)
+                    _soft_or_hard_le(
+                        ctx,
+                        _sum(v1) + _sum(v2),
+                        1,
+                        f"adjacent:{fa.id}:{res.id}",
+                        f"{res.id} may not have {fa.first.describe()} next to "
+                        f"{fa.then.describe()} (rule {fa.id})",
+                        fa.weight,
+                        f"adjacent:{fa.id}",
+                        res.id,
+                        f"blocks {b}-{b + 1}",
+                        2,
+                    )
 
 
 def add_min_spacing(ctx: Ctx) -> None:
@@ -399,11 +470,18 @@ def add_min_spacing(ctx: Ctx) -> None:
                 for b in sorted(sv):
                     vs = [sv[bb] for bb in range(b, b + win) if bb in sv]
                     if len(vs) > 1:
-                        _soft_or_hard_le(ctx, _sum(vs), 1, f"spacing:{ms.id}:{res.id}",
-                                         f"{res.id} needs {ms.gap} blocks between stints of "
-                                         f"{k} (rule {ms.id})", ms.weight,
-                                         f"spacing:{ms.id}", res.id, f"{k} from block {b}",
-                                         len(vs))
+                        _soft_or_hard_le(
+                            ctx,
+                            _sum(vs),
+                            1,
+                            f"spacing:{ms.id}:{res.id}",
+                            f"{res.id} needs {ms.gap} blocks between stints of {k} (rule {ms.id})",
+                            ms.weight,
+                            f"spacing:{ms.id}",
+                            res.id,
+                            f"{k} from block {b}",
+                            len(vs),
+                        )
 
 
 def add_rest_after(ctx: Ctx) -> None:
@@ -418,11 +496,18 @@ def add_rest_after(ctx: Ctx) -> None:
                 i_next = ctx.occ(res.id, b + 1, inten)
                 if not n_b or not i_next:
                     continue
-                _soft_or_hard_le(ctx, _sum(n_b) - _sum(n_next) + _sum(i_next), 1,
-                                 f"rest:{ra.id}:{res.id}",
-                                 f"{res.id} needs a non-intensive block after nights "
-                                 f"(rule {ra.id})", ra.weight, f"rest:{ra.id}", res.id,
-                                 f"block {b + 1}", 2)
+                _soft_or_hard_le(
+                    ctx,
+                    _sum(n_b) - _sum(n_next) + _sum(i_next),
+                    1,
+                    f"rest:{ra.id}:{res.id}",
+                    f"{res.id} needs a non-intensive block after nights (rule {ra.id})",
+                    ra.weight,
+                    f"rest:{ra.id}",
+                    res.id,
+                    f"block {b + 1}",
+                    2,
+                )
 
 
 def add_vacation_requests(ctx: Ctx) -> None:
@@ -431,9 +516,10 @@ def add_vacation_requests(ctx: Ctx) -> None:
         ids = ctx.rot_ids(vr.target)
         blocks = sorted(vr.blocks)
         if vr.approved:
-            enf = ctx.hard(f"vacation:{vr.id}",
-                           f"{vr.resident} has approved vacation in block(s) "
-                           + ", ".join(map(str, blocks)))
+            enf = ctx.hard(
+                f"vacation:{vr.id}",
+                f"{vr.resident} has approved vacation in block(s) " + ", ".join(map(str, blocks)),
+            )
             for b in blocks:
                 vs = ctx.occ(vr.resident, b, ids)
                 ctx.model.add(_sum(vs) == 1).only_enforce_if(enf)
@@ -442,8 +528,9 @@ def add_vacation_requests(ctx: Ctx) -> None:
                 vs = ctx.occ(vr.resident, b, ids)
                 miss = ctx.model.new_bool_var("")
                 ctx.model.add(miss == 1 - _sum(vs))
-                ctx.term(f"vacation:{vr.id}", vr.resident, f"block {b} not granted",
-                         vr.weight, miss, 1)
+                ctx.term(
+                    f"vacation:{vr.id}", vr.resident, f"block {b} not granted", vr.weight, miss, 1
+                )
 
 
 def add_preferences(ctx: Ctx) -> None:
@@ -465,14 +552,14 @@ def add_wishes(ctx: Ctx) -> None:
     for w in p.wishes:
         ids = ctx.rot_ids(w.target)
         bad = [
-            b for b in p.blocks
+            b
+            for b in p.blocks
             if (w.not_before is not None and b < w.not_before)
             or (w.not_after is not None and b > w.not_after)
         ]
         vs = [v for b in bad for v in ctx.occ(w.resident, b, ids)]
         if vs:
-            ctx.term(f"wish:{w.id}", w.resident, w.target.describe(), w.weight, _sum(vs),
-                     len(vs))
+            ctx.term(f"wish:{w.id}", w.resident, w.target.describe(), w.weight, _sum(vs), len(vs))
 
 
 def add_site_changes(ctx: Ctx) -> None:
@@ -491,8 +578,9 @@ def add_site_changes(ctx: Ctx) -> None:
         for k, b, v in ctx.starts_by_r.get(r, ()):
             starts_at[(b, rm[k].site)].append(v)
         for b in range(n):
-            occ_site = {s: [v for k, v in ctx.by_rb.get((r, b), ()) if rm[k].site == s]
-                        for s in sites}
+            occ_site = {
+                s: [v for k, v in ctx.by_rb.get((r, b), ()) if rm[k].site == s] for s in sites
+            }
             occ = _sum(v for vs in occ_site.values() for v in vs)
             cur = {s: m.new_bool_var("") for s in sites}
             for s in sites:
@@ -514,8 +602,7 @@ def add_site_changes(ctx: Ctx) -> None:
                 chg_vars.append(chg)
             cur_prev = cur
         if chg_vars:
-            ctx.term("site_change", r, "site changes", sc.weight, _sum(chg_vars),
-                     len(chg_vars))
+            ctx.term("site_change", r, "site changes", sc.weight, _sum(chg_vars), len(chg_vars))
 
 
 def add_waiting(ctx: Ctx) -> None:
@@ -523,8 +610,11 @@ def add_waiting(ctx: Ctx) -> None:
     p, m = ctx.problem, ctx.model
     n = p.calendar.n_blocks
     for w in p.waiting:
-        occs = [(b, _sum(v for _, v in ctx.by_rb.get((w.resident, b), ()))) for b in range(n)
-                if ctx.by_rb.get((w.resident, b))]
+        occs = [
+            (b, _sum(v for _, v in ctx.by_rb.get((w.resident, b), ())))
+            for b in range(n)
+            if ctx.by_rb.get((w.resident, b))
+        ]
         if not occs:
             continue
         last = m.new_int_var(0, n, f"last[{w.resident}]")
@@ -535,8 +625,7 @@ def add_waiting(ctx: Ctx) -> None:
         ctx.term("waiting", w.resident, "idle blocks before last", w.weight, wait, n)
 
 
-def _score_exprs(ctx: Ctx, rule_prefix: str | None = None
-                 ) -> dict[str, tuple[Expr, int, int]]:
+def _score_exprs(ctx: Ctx, rule_prefix: str | None = None) -> dict[str, tuple[Expr, int, int]]:
     """Per resident: -(sum of its terms) with bounds; optionally only terms of one rule."""
     by: dict[str, list[Term]] = defaultdict(list)
     for t in ctx.terms:
@@ -571,21 +660,26 @@ def add_fairness(ctx: Ctx) -> None:
         for r in ctx.residents(f.who):
             groups[r.pgy].append(r)
         ids = ctx.rot_ids(f.target)
+        outside = {pgy: (lo, hi) for pgy, lo, hi in f.outside}
+        for pgy in outside:
+            groups.setdefault(pgy, [])
         for pgy, rs in sorted(groups.items()):
-            if len(rs) < 2:
+            if len(rs) + (2 if pgy in outside else 0) < 2:
                 continue
+            vals: list[tuple[Expr, int, int]] = []
             if f.metric == "preference":
                 vals = [pref.get(r.id, (0, 0, 0)) for r in rs]
             else:
-                vals = []
                 for r in rs:
                     e, ub = _count(ctx, r, ids, Unit.BLOCKS)
                     vals.append((e, 0, ub))
+            if pgy in outside:
+                lo_o, hi_o = outside[pgy]
+                vals += [(lo_o, lo_o, lo_o), (hi_o, hi_o, hi_o)]
             spread, ub = _spread(ctx, f"{f.id}:{pgy}", vals)
             sv = ctx.model.new_int_var(0, max(0, ub), f"spread[{f.id},{pgy}]")
             ctx.model.add(sv == spread)
-            ctx.term(f"fairness:{f.id}", None, f"PGY{pgy} spread of {f.metric}", f.weight, sv,
-                     ub)
+            ctx.term(f"fairness:{f.id}", None, f"PGY{pgy} spread of {f.metric}", f.weight, sv, ub)
 
 
 def add_equity(ctx: Ctx) -> None:
@@ -594,6 +688,8 @@ def add_equity(ctx: Ctx) -> None:
     for eq in ctx.problem.equity:
         rs = ctx.residents(eq.who)
         vals = [scores.get(r.id, (0, 0, 0)) for r in rs]
+        if eq.cap is not None:
+            vals.append((eq.cap, eq.cap, eq.cap))
         if not vals:
             continue
         lo, hi = min(v[1] for v in vals), max(v[2] for v in vals)
@@ -603,8 +699,11 @@ def add_equity(ctx: Ctx) -> None:
         # term var must be >= 0: reward weight * (mn - lo), constant weight*lo dropped
         shifted = ctx.model.new_int_var(0, hi - lo, f"min_score_shift[{eq.id}]")
         ctx.model.add(shifted == mn - lo)
-        ctx.terms.append(Term(f"equity:{eq.id}", None, f"worst score (offset {lo})",
-                              -eq.weight, shifted, hi - lo))
+        ctx.terms.append(
+            Term(
+                f"equity:{eq.id}", None, f"worst score (offset {lo})", -eq.weight, shifted, hi - lo
+            )
+        )
         ctx.offset -= lo * eq.weight
 
 

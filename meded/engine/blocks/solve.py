@@ -12,6 +12,8 @@ from ortools.sat.python import cp_model
 from meded.engine.blocks.model import Problem, Schedule
 from meded.engine.blocks.rules import Ctx, Expr, build, objective_expr
 
+FAST_PRESOLVE: dict[str, object] = {"max_presolve_iterations": 1}
+
 
 @dataclass(frozen=True)
 class Cost:
@@ -63,8 +65,11 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.progress: list[Progress] = []
 
     def on_solution_callback(self) -> None:
-        p = Progress(time.perf_counter() - self.t0, self.objective_value + self.offset,
-                     self.best_objective_bound + self.offset)
+        p = Progress(
+            time.perf_counter() - self.t0,
+            self.objective_value + self.offset,
+            self.best_objective_bound + self.offset,
+        )
         self.progress.append(p)
         if self.on_progress:
             self.on_progress(p)
@@ -83,14 +88,21 @@ def schedule_of(ctx: Ctx, solver: cp_model.CpSolver) -> Schedule:
 def add_hint(ctx: Ctx, schedule: Schedule) -> None:
     """Hint the start variables with a (possibly partial) schedule."""
     for (r, k, b), v in ctx.start.items():
-        ctx.model.add_hint(v, schedule.get(r, {}).get(b) == k and
-                           schedule.get(r, {}).get(b - 1) != k)
+        ctx.model.add_hint(
+            v, schedule.get(r, {}).get(b) == k and schedule.get(r, {}).get(b - 1) != k
+        )
 
 
-def _run(ctx: Ctx, objective: Expr | None, time_limit: float, workers: int,
-         on_progress: Callable[[Progress], None] | None = None, log: bool = False,
-         offset: int | None = None, params: dict[str, object] | None = None
-         ) -> tuple[cp_model.CpSolver, Result]:
+def run_model(
+    ctx: Ctx,
+    objective: Expr | None,
+    time_limit: float,
+    workers: int,
+    on_progress: Callable[[Progress], None] | None = None,
+    log: bool = False,
+    offset: int | None = None,
+    params: dict[str, object] | None = None,
+) -> tuple[cp_model.CpSolver, Result]:
     if objective is not None:
         ctx.model.minimize(objective)
     off = ctx.offset if offset is None else offset
@@ -129,16 +141,26 @@ def _run(ctx: Ctx, objective: Expr | None, time_limit: float, workers: int,
     return solver, res
 
 
-def solve(problem: Problem, time_limit: float = 30.0, workers: int = 2,
-          hint: Schedule | None = None, on_progress: Callable[[Progress], None] | None = None,
-          log: bool = False, params: dict[str, object] | None = None) -> Result:
+def solve(
+    problem: Problem,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    hint: Schedule | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    log: bool = False,
+    params: dict[str, object] | None = None,
+) -> Result:
     """Minimize the weighted named terms under every hard rule. ``params`` are extra
-    CP-SAT parameters (lists are appended to repeated fields)."""
+    CP-SAT parameters (lists are appended to repeated fields); by default presolve is kept
+    to one iteration, which on demo-size programs halves the time to a first schedule."""
+    if params is None:
+        params = dict(FAST_PRESOLVE)
     ctx = build(problem)
     if hint:
         add_hint(ctx, hint)
-    _, res = _run(ctx, objective_expr(ctx), time_limit, workers, on_progress, log,
-                  params=params)
+    _, res = run_model(
+        ctx, objective_expr(ctx), time_limit, workers, on_progress, log, params=params
+    )
     return res
 
 
@@ -164,8 +186,7 @@ def _feasible_with(ctx: Ctx, keys: Sequence[str], time_limit: float) -> bool | N
     return None
 
 
-def explain(problem: Problem, time_limit: float = 10.0, step_limit: float = 2.0
-            ) -> Explanation:
+def explain(problem: Problem, time_limit: float = 10.0, step_limit: float = 2.0) -> Explanation:
     """The smallest set of hard rule groups and approved requests that cannot hold together:
     an assumption literal per group, CP-SAT's sufficient assumptions for infeasibility, then
     deletion-based shrinking to a minimal subset."""
@@ -179,13 +200,14 @@ def explain(problem: Problem, time_limit: float = 10.0, step_limit: float = 2.0
     if st != cp_model.INFEASIBLE:
         return Explanation(st in (cp_model.OPTIMAL, cp_model.FEASIBLE), [], [])
     lit_to_key = {ctx.guards[k].literal.index: k for k in keys}
-    core = [lit_to_key[i] for i in solver.sufficient_assumptions_for_infeasibility()
-            if i in lit_to_key]
+    core = [
+        lit_to_key[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in lit_to_key
+    ]
     if not core:
         core = keys
     i = 0
     while i < len(core):
-        trial = core[:i] + core[i + 1:]
+        trial = core[:i] + core[i + 1 :]
         if _feasible_with(ctx, trial, step_limit) is False:
             core = trial
         else:
@@ -228,15 +250,20 @@ class Repair:
     changes: int  # future (resident, block) assignments that differ from the published one
 
 
-def repair(problem: Problem, published: Schedule, from_block: int, time_limit: float = 30.0,
-           workers: int = 2) -> Repair:
+def repair(
+    problem: Problem,
+    published: Schedule,
+    from_block: int,
+    time_limit: float = 30.0,
+    workers: int = 2,
+) -> Repair:
     """Re-solve from ``from_block`` on: blocks before it stay as published; first minimize the
     number of changed future assignments, then the usual objective at that many changes."""
     ctx = build(problem)
     fix_past(ctx, published, from_block)
     changes = _changes_expr(ctx, published, from_block)
     add_hint(ctx, published)
-    _, first = _run(ctx, changes, time_limit / 2, workers, offset=0)
+    _, first = run_model(ctx, changes, time_limit / 2, workers, offset=0)
     if not first.feasible or first.objective is None:
         return Repair(first, -1)
     best = round(first.objective)
@@ -244,19 +271,27 @@ def repair(problem: Problem, published: Schedule, from_block: int, time_limit: f
     fix_past(ctx2, published, from_block)
     ctx2.model.add(_changes_expr(ctx2, published, from_block) <= best)
     add_hint(ctx2, first.schedule)
-    _, second = _run(ctx2, objective_expr(ctx2), time_limit / 2, workers)
+    _, second = run_model(ctx2, objective_expr(ctx2), time_limit / 2, workers)
     if not second.feasible:
         return Repair(first, best)
     n = sum(
-        1 for r in problem.residents for b in problem.blocks
+        1
+        for r in problem.residents
+        for b in problem.blocks
         if b >= from_block and published.get(r.id, {}).get(b) != second.schedule[r.id].get(b)
     )
     return Repair(second, n)
 
 
 # -- alternatives ----------------------------------------------------------------------------
-def alternatives(problem: Problem, n: int = 3, within_pct: float = 5.0, min_diff: int = 1,
-                 time_limit: float = 10.0, workers: int = 2) -> list[Result]:
+def alternatives(
+    problem: Problem,
+    n: int = 3,
+    within_pct: float = 5.0,
+    min_diff: int = 1,
+    time_limit: float = 10.0,
+    workers: int = 2,
+) -> list[Result]:
     """Up to ``n`` different good schedules: the best, then schedules whose objective is within
     ``within_pct`` % of it and that differ from every earlier one in >= ``min_diff`` cells."""
     first = solve(problem, time_limit, workers)
@@ -270,12 +305,10 @@ def alternatives(problem: Problem, n: int = 3, within_pct: float = 5.0, min_diff
         obj = objective_expr(ctx)
         ctx.model.add(obj + ctx.offset <= limit)
         for prev in out:
-            same = [
-                v for (r, b, k), v in ctx.x.items() if prev.schedule.get(r, {}).get(b) == k
-            ]
+            same = [v for (r, b, k), v in ctx.x.items() if prev.schedule.get(r, {}).get(b) == k]
             total = sum(len(s) for s in prev.schedule.values())
             ctx.model.add(total - cp_model.LinearExpr.sum(same) >= min_diff)
-        _, res = _run(ctx, obj, time_limit, workers)
+        _, res = run_model(ctx, obj, time_limit, workers)
         if not res.feasible:
             break
         out.append(res)
@@ -283,10 +316,17 @@ def alternatives(problem: Problem, n: int = 3, within_pct: float = 5.0, min_diff
 
 
 # -- resident-neighbourhood large neighbourhood search -----------------------------------
-def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-              first_phase: float = 0.25, sub_time: float = 2.0, group: int = 8,
-              on_progress: Callable[[Progress], None] | None = None, log: bool = False
-              ) -> Result:
+def solve_lns(
+    problem: Problem,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    first_phase: float = 0.25,
+    sub_time: float = 2.0,
+    group: int = 8,
+    on_progress: Callable[[Progress], None] | None = None,
+    log: bool = False,
+) -> Result:
     """Solve the full model for ``first_phase`` of the time (first solution and a bound),
     then repeatedly free ``group`` residents (random, plus the worst-off) with everyone else
     fixed, re-optimize them with CP-SAT from the incumbent, and keep improvements. The
@@ -319,24 +359,24 @@ def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.log_search_progress = log
-    solver.parameters.max_time_in_seconds = max(1.0, time_limit * first_phase - (
-        time.perf_counter() - t0))
+    solver.parameters.max_time_in_seconds = max(
+        1.0, time_limit * first_phase - (time.perf_counter() - t0)
+    )
     st = solver.solve(ctx.model, _Rec())
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solver.parameters.max_time_in_seconds = max(1.0, left())
         st = solver.solve(ctx.model, _Rec())
     status = solver.status_name(st)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Result(status, {}, None, None, None, None, time.perf_counter() - t0, workers,
-                      progress=progress)
+        return Result(
+            status, {}, None, None, None, None, time.perf_counter() - t0, workers, progress=progress
+        )
     best = list(solver.response_proto.solution)
     best_obj = solver.objective_value
     bound = solver.best_objective_bound
     ids = [r.id for r in problem.residents]
     size = min(group, len(ids))
-    flats = [
-        (t.resident, t.coef, _flat(t.var)) for t in ctx.terms if t.resident is not None
-    ]
+    flats = [(t.resident, t.coef, _flat(t.var)) for t in ctx.terms if t.resident is not None]
     scores: dict[str, int] = {}
     scores_of: list[int] | None = None
     while st != cp_model.OPTIMAL and left() > 0.5 and size < len(ids):
@@ -366,8 +406,10 @@ def solve_lns(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed
             best_obj = sub.objective_value
             note(best_obj + ctx.offset, bound + ctx.offset)
         if log:
-            print(f"lns size={size} status={sub.status_name(sst)} t={sub.wall_time:.2f} "
-                  f"obj={sub.objective_value + ctx.offset} best={best_obj + ctx.offset}")
+            print(
+                f"lns size={size} status={sub.status_name(sst)} t={sub.wall_time:.2f} "
+                f"obj={sub.objective_value + ctx.offset} best={best_obj + ctx.offset}"
+            )
         if sst == cp_model.OPTIMAL:
             size = min(len(ids), size + 1)
         elif size > 2:
@@ -407,8 +449,9 @@ def _val(expr: Expr, sol: Sequence[int]) -> int:
     if isinstance(expr, cp_model.IntVar):
         return int(sol[expr.index])
     flat = cp_model.FlatIntExpr(expr)
-    return int(flat.offset + sum(c * sol[v.index] for v, c in zip(flat.vars, flat.coeffs,
-                                                                      strict=True)))
+    return int(
+        flat.offset + sum(c * sol[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True))
+    )
 
 
 def _flat(expr: Expr) -> tuple[int, list[tuple[int, int]]]:
@@ -418,8 +461,9 @@ def _flat(expr: Expr) -> tuple[int, list[tuple[int, int]]]:
     return int(flat.offset), [(v.index, c) for v, c in zip(flat.vars, flat.coeffs, strict=True)]
 
 
-def _resident_scores(flats: Sequence[tuple[str | None, int, tuple[int, list[tuple[int, int]]]]],
-                     sol: Sequence[int]) -> dict[str, int]:
+def _resident_scores(
+    flats: Sequence[tuple[str | None, int, tuple[int, list[tuple[int, int]]]]], sol: Sequence[int]
+) -> dict[str, int]:
     out: dict[str, int] = {}
     for r, coef, (off, vc) in flats:
         if r is not None:

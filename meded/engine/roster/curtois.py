@@ -146,9 +146,7 @@ def to_problem(inst: Instance) -> RosterProblem:
             )
             for c in inst.cover
         ),
-        forbidden_successions=frozenset(
-            (s.id, b) for s in inst.shifts for b in s.cannot_follow
-        ),
+        forbidden_successions=frozenset((s.id, b) for s in inst.shifts for b in s.cannot_follow),
         requests=tuple(
             [ShiftRequest(r.employee, r.day, r.shift, r.weight, on=True) for r in inst.on_requests]
             + [
@@ -165,9 +163,7 @@ def to_problem(inst: Instance) -> RosterProblem:
 
 def roster_lines(roster: Roster) -> list[str]:
     """``employee_id,day_index,shift_id`` lines, one per worked shift."""
-    return [
-        f"{e},{d},{s}" for e in sorted(roster) for d, s in sorted(roster[e].items())
-    ]
+    return [f"{e},{d},{s}" for e in sorted(roster) for d, s in sorted(roster[e].items())]
 
 
 def read_roster(lines: Iterable[str]) -> Roster:
@@ -221,14 +217,14 @@ def evaluate(inst: Instance, roster: Roster) -> Evaluation:
     shifts = {s.id: s for s in inst.shifts}
     violations: list[str] = []
     staff_ids = {e.id for e in inst.staff}
-    for e, days in roster.items():
-        if e not in staff_ids:
-            violations.append(f"unknown employee {e}")
+    for emp, days in roster.items():
+        if emp not in staff_ids:
+            violations.append(f"unknown employee {emp}")
         for d, s in days.items():
             if s not in shifts:
-                violations.append(f"{e}: unknown shift {s} on day {d}")
+                violations.append(f"{emp}: unknown shift {s} on day {d}")
             if not 0 <= d < h:
-                violations.append(f"{e}: day {d} outside the horizon")
+                violations.append(f"{emp}: day {d} outside the horizon")
 
     for e in inst.staff:
         mine = roster.get(e.id, {})
@@ -256,9 +252,7 @@ def evaluate(inst: Instance, roster: Roster) -> Evaluation:
             edge = start == 0 or start + length == h
             if length < e.min_consecutive_days_off and not edge:
                 violations.append(f"{e.id}: only {length} days off from day {start}")
-        weekends = sum(
-            1 for w in range(h // 7) if worked[7 * w + 5] or worked[7 * w + 6]
-        )
+        weekends = sum(1 for w in range(h // 7) if worked[7 * w + 5] or worked[7 * w + 6])
         if weekends > e.max_weekends:
             violations.append(f"{e.id}: {weekends} weekends > {e.max_weekends}")
         for d in sorted(inst.days_off.get(e.id, ())):
@@ -266,7 +260,9 @@ def evaluate(inst: Instance, roster: Roster) -> Evaluation:
                 violations.append(f"{e.id}: works on day off {d}")
 
     on = sum(r.weight for r in inst.on_requests if roster.get(r.employee, {}).get(r.day) != r.shift)
-    off = sum(r.weight for r in inst.off_requests if roster.get(r.employee, {}).get(r.day) == r.shift)
+    off = sum(
+        r.weight for r in inst.off_requests if roster.get(r.employee, {}).get(r.day) == r.shift
+    )
     under = over = 0
     for c in inst.cover:
         x = sum(1 for days in roster.values() if days.get(c.day) == c.shift)

@@ -226,9 +226,7 @@ def add_max_shifts_per_type(rm: RosterModel) -> None:
 
 def _minutes(rm: RosterModel, person: Person, days: Sequence[int]) -> LinearExpr:
     p = rm.problem
-    return sum(
-        s.length_minutes * rm.x[person.id, d, s.id] for d in days for s in p.shifts
-    )
+    return sum(s.length_minutes * rm.x[person.id, d, s.id] for d in days for s in p.shifts)
 
 
 def add_total_minutes(rm: RosterModel) -> None:
@@ -315,6 +313,48 @@ def add_min_consecutive_off(rm: RosterModel) -> None:
                 f"min_consecutive_off:{person.id}",
                 f"{person.id} has at least {k} days off in a row",
             )
+
+
+def add_run_formulation(rm: RosterModel) -> None:
+    """Hard, redundant (optimisation only): the runs of working days as *stint* variables.
+
+    ``stint[person, start, length]`` is true when the person works exactly the days
+    ``start .. start+length-1`` as one run. Lengths respect the min/max consecutive working
+    days (runs touching the first or last day may be shorter); every working day lies in
+    exactly one stint, and the days after a stint are off for at least the minimum days off.
+    The same rules as the run constraints above, in a form whose linear relaxation is much
+    tighter, which lets CP-SAT's LP bound and search see run structure. Not built when
+    explaining infeasibility (it would bypass the assumption groups).
+    """
+    if rm.explain:
+        return
+    p = rm.problem
+    h = p.horizon
+    m = rm.model
+    for person in p.persons:
+        lo = max(1, person.min_consecutive_work or 1)
+        hi = min(h, person.max_consecutive_work or h)
+        gap = max(1, person.min_consecutive_off or 1)
+        if lo == 1 and hi >= h and gap == 1:
+            continue
+        if hi * (hi - lo + 1) * h > 20000:  # too many stints to be worth it
+            continue
+        covering: dict[int, list[Lit]] = {d: [] for d in range(h)}
+        ending: dict[int, list[Lit]] = {d: [] for d in range(h + 1)}
+        for start in range(h):
+            for length in range(1, min(hi, h - start) + 1):
+                edge = start == 0 or start + length == h
+                if length < lo and not edge:
+                    continue
+                y = m.new_bool_var(f"stint[{person.id},{start},{length}]")
+                for d in range(start, start + length):
+                    covering[d].append(y)
+                ending[start + length].append(y)
+        for d in range(h):
+            m.add(sum(covering[d]) == rm.work[person.id, d])
+            after = [y for e in range(max(0, d - gap + 1), d + 1) for y in ending[e]]
+            if after:
+                m.add(sum(after) + rm.work[person.id, d] <= 1)
 
 
 def add_max_weekends(rm: RosterModel) -> None:
@@ -490,7 +530,7 @@ def add_acgme_free_days(rm: RosterModel) -> None:
 def _rest_pairs(rm: RosterModel, required: int | None) -> list[tuple[ShiftType, int, ShiftType]]:
     """(a, k, b) such that b on day d+k starts less than the required rest after a on d ends."""
     rules = rm.problem.rules.acgme
-    out = []
+    out: list[tuple[ShiftType, int, ShiftType]] = []
     if rules is None:
         return out
     for a in rm.problem.shifts:
@@ -601,6 +641,7 @@ ALL_RULES = (
     add_max_consecutive_work,
     add_min_consecutive_work,
     add_min_consecutive_off,
+    add_run_formulation,
     add_max_weekends,
     add_forbidden_successions,
     add_days_off,

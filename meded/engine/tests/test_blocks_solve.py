@@ -1,0 +1,154 @@
+"""Solving whole programs: a generated program, infeasibility explanations, repair after a
+change, alternative schedules, the greedy baseline and the resident-decomposed search."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from meded.engine.blocks.check import check
+from meded.engine.blocks.generator import generate
+from meded.engine.blocks.greedy import greedy
+from meded.engine.blocks.lns import solve_decomposed
+from meded.engine.blocks.model import (
+    Calendar,
+    CoverageRule,
+    Preference,
+    Problem,
+    Requirement,
+    Resident,
+    Rotation,
+    VacationRequest,
+    sel,
+)
+from meded.engine.blocks.solve import alternatives, explain, repair, solve
+
+
+def test_a_generated_program_gets_a_schedule_the_checker_accepts() -> None:
+    p = generate(residents=60, seed=3)
+    res = solve(p, time_limit=8, workers=2)
+    assert res.feasible
+    rep = check(p, res.schedule)
+    assert rep.ok, rep.violations[:5]
+    assert res.objective is not None and rep.objective <= res.objective
+    assert res.first_feasible_s is not None and res.progress
+
+
+def micu_program(approved: int) -> Problem:
+    interns = tuple(Resident(f"i{k}", 1) for k in range(6))
+    micu = Rotation(
+        "micu",
+        "MICU",
+        "icu",
+        coverage=(CoverageRule(min=6, max=6, role="intern", blocks=frozenset({3})),),
+    )
+    return Problem(
+        Calendar(5),
+        interns,
+        (micu, Rotation("el", "Elective", "elective"), Rotation("vac", "Vacation", "vacation")),
+        vacation_requests=tuple(
+            VacationRequest(f"v{k}", f"i{k}", frozenset({3}), approved=True)
+            for k in range(approved)
+        ),
+        requirements=(Requirement("vac", sel(categories=["vacation"]), max=1),),
+    )
+
+
+def test_an_infeasible_program_is_explained_by_the_rules_that_clash() -> None:
+    ex = explain(micu_program(approved=1), time_limit=10)
+    assert not ex.feasible
+    assert sorted(ex.keys) == ["coverage:micu:intern:0:3", "vacation:v0"]
+    text = " ".join(ex.conflicts)
+    assert "MICU needs at least 6 and at most 6 interns in block 3" in text
+    assert "only 5 interns may work MICU that block" in text
+    assert "i0 has approved vacation in block(s) 3" in text
+
+
+def test_a_feasible_program_needs_no_explanation() -> None:
+    ex = explain(micu_program(approved=0), time_limit=10)
+    assert ex.feasible and ex.conflicts == []
+
+
+def test_repair_keeps_the_past_and_changes_few_future_assignments() -> None:
+    p = generate(residents=40, seed=2)
+    first = solve(p, time_limit=5)
+    assert first.feasible
+    who = next(r for r in p.residents if r.pgy == 2 and not r.pins and not r.unavailable)
+    leave = frozenset({14, 15})
+    changed = replace(
+        p,
+        residents=tuple(
+            replace(r, unavailable=r.unavailable | leave) if r.id == who.id else r
+            for r in p.residents
+        ),
+        vacation_requests=tuple(v for v in p.vacation_requests if v.resident != who.id),
+        _cache={},
+    )
+    fixed = repair(changed, first.schedule, from_block=10, time_limit=10)
+    assert fixed.result.feasible
+    new = fixed.result.schedule
+    assert check(changed, new).ok
+    for r in p.residents:
+        for b in range(10):
+            assert new[r.id].get(b) == first.schedule[r.id].get(b)
+    assert 14 not in new[who.id] and 15 not in new[who.id]
+    assert 2 <= fixed.changes <= 40  # the two leave blocks at least, far from a re-plan
+    replanned = sum(
+        1
+        for r in p.residents
+        for b in range(10, 26)
+        if first.schedule[r.id].get(b) != new[r.id].get(b)
+    )
+    assert replanned == fixed.changes
+
+
+def test_alternatives_are_different_good_schedules() -> None:
+    rs = tuple(Resident(f"r{k}", 1) for k in range(3))
+    rots = (
+        Rotation("nf", "Nights", "night_float", coverage=(CoverageRule(min=1, max=1),)),
+        Rotation("el", "Elective", "elective"),
+    )
+    p = Problem(
+        Calendar(3), rs, rots, preferences=tuple(Preference(r.id, sel(["el"]), 1) for r in rs)
+    )
+    alts = alternatives(p, n=3, within_pct=0, min_diff=2, time_limit=5)
+    assert len(alts) == 3
+    scheds = [a.schedule for a in alts]
+    assert all(a.objective == alts[0].objective for a in alts)
+    for i in range(3):
+        for j in range(i):
+            diff = sum(
+                1 for r in rs for b in range(3) if scheds[i][r.id].get(b) != scheds[j][r.id].get(b)
+            )
+            assert diff >= 2
+
+
+def test_the_greedy_baseline_is_scored_by_the_same_checker() -> None:
+    p = generate(residents=40, seed=1)
+    sched = greedy(p)
+    rep = check(p, sched)
+    assert all(len(row) for row in sched.values())
+    for v in rep.violations:  # a greedy pass may leave some: each is named and measured
+        assert v.rule and v.measured != v.limit and v.message
+    res = solve(p, time_limit=5)
+    assert res.objective is not None and check(p, res.schedule).ok
+    if rep.ok:
+        assert res.objective <= rep.objective
+
+
+def test_resident_decomposed_search_finds_a_checked_schedule() -> None:
+    rs = tuple(Resident(f"r{k}", 1 + k % 2) for k in range(6))
+    rots = (
+        Rotation("icu", "ICU", "icu", coverage=(CoverageRule(min=2, max=3),)),
+        Rotation("el", "Elective", "elective"),
+    )
+    p = Problem(
+        Calendar(4),
+        rs,
+        rots,
+        preferences=tuple(Preference(r.id, sel(["el"]), 1 + k) for k, r in enumerate(rs)),
+    )
+    res = solve_decomposed(p, time_limit=6, group=3, sub_time=0.5)
+    assert res.feasible and check(p, res.schedule).ok
+    best = solve(p, time_limit=5)
+    assert best.objective is not None and res.objective is not None
+    assert res.objective >= best.objective

@@ -1,0 +1,111 @@
+"""Who may see and change rotation schedules (kept beside the app; it builds on
+meded.accounts.access and decides nothing about programs itself).
+
+- Edit (solve, change cells, publish, decide requests): the GME office and the program's
+  director, associate directors, coordinators and chief residents.
+- Read the published schedule: anyone who may view the program (faculty included: they see
+  the published grid and coverage, never drafts or the rules panel) and the program's own
+  trainees (the published grid with their row highlighted).
+- Everyone else: 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from meded.accounts.access import MANAGER_ROLES, can_view_program, viewer_for
+from meded.org.models import Program, ProgramRole
+from meded.schedules.models import ScheduleVersion, ScheduleYear
+
+EDITOR_ROLES = MANAGER_ROLES | {ProgramRole.Role.CHIEF_RESIDENT}
+
+
+def can_edit_schedule(user: Any, program: Program) -> bool:
+    v = viewer_for(user)
+    return v.is_gme_admin or bool(v.roles_in(program.pk) & EDITOR_ROLES)
+
+
+def can_read_schedule(user: Any, program: Program) -> bool:
+    v = viewer_for(user)
+    return can_view_program(user, program) or program.pk in v.trainee_program_ids
+
+
+@dataclass(frozen=True)
+class ScheduleAccess:
+    """A schedule year and what the user may do with it."""
+
+    schedule_year: ScheduleYear
+    can_edit: bool
+    person_id: int | None
+
+    @property
+    def program(self) -> Program:
+        return self.schedule_year.program
+
+
+def get_program_for_schedules(user: Any, slug: str) -> Program:
+    program = Program.objects.filter(slug=slug).first()
+    if program is None or not can_read_schedule(user, program):
+        raise Http404("No such program")
+    return program
+
+
+def get_schedule_year(user: Any, slug: str, pk: int, *, edit: bool = False) -> ScheduleAccess:
+    """The schedule year for reading (404 if the user may not see it); with ``edit``, 403 for a
+    reader who may not change it."""
+    sy = (
+        ScheduleYear.objects.select_related("program", "academic_year")
+        .filter(pk=pk, program__slug=slug)
+        .first()
+    )
+    if sy is None or not can_read_schedule(user, sy.program):
+        raise Http404("No such schedule")
+    can_edit = can_edit_schedule(user, sy.program)
+    if edit and not can_edit:
+        raise PermissionDenied("Only the program's leadership and chief residents can do this.")
+    return ScheduleAccess(sy, can_edit, viewer_for(user).person_id)
+
+
+def visible_versions(acc: ScheduleAccess) -> list[ScheduleVersion]:
+    qs = ScheduleVersion.objects.filter(schedule_year=acc.schedule_year).select_related(
+        "created_by", "job"
+    )
+    if not acc.can_edit:
+        qs = qs.filter(status=ScheduleVersion.Status.PUBLISHED)
+    return list(qs)
+
+
+def get_version(acc: ScheduleAccess, version_id: Any) -> ScheduleVersion:
+    """A version of the year the user may see: drafts only for editors; 404 otherwise."""
+    try:
+        pk = int(version_id)
+    except (TypeError, ValueError):
+        raise Http404("No such version") from None
+    qs = ScheduleVersion.objects.filter(pk=pk, schedule_year=acc.schedule_year)
+    if not acc.can_edit:
+        qs = qs.filter(status=ScheduleVersion.Status.PUBLISHED)
+    version = qs.first()
+    if version is None:
+        raise Http404("No such version")
+    version.schedule_year = acc.schedule_year
+    return version
+
+
+def default_version(acc: ScheduleAccess) -> ScheduleVersion | None:
+    """Editors: the newest version; everyone else: the published one."""
+    qs = ScheduleVersion.objects.filter(schedule_year=acc.schedule_year)
+    if not acc.can_edit:
+        qs = qs.filter(status=ScheduleVersion.Status.PUBLISHED)
+    version = qs.order_by("-number").first()
+    if version is not None:
+        version.schedule_year = acc.schedule_year
+    return version
+
+
+def can_read_schedule_staff(user: Any, sy: ScheduleYear) -> bool:
+    """Program staff and faculty (not trainees) may read any resident's calendar."""
+    return can_view_program(user, sy.program)

@@ -1,0 +1,314 @@
+"""The one place that translates between the schedule's rows and the engine's dataclasses:
+ORM rows -> engine Problem, engine schedule <-> Assignment rows, engine report -> words.
+
+Resident ids in the engine are "r<appointment id>"; rotation ids are rotation codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from meded.engine.blocks.check import Report, Violation, check
+from meded.engine.blocks.model import (
+    Calendar,
+    CoverageRule,
+    Preference,
+    Problem,
+    Resident,
+    Schedule,
+    sel,
+)
+from meded.engine.blocks.model import Rotation as EngineRotation
+from meded.engine.blocks.model import VacationRequest as EngineVacation
+from meded.org import queries
+from meded.org.models import Appointment
+from meded.schedules.models import (
+    Assignment,
+    ElectivePreference,
+    RequestStatus,
+    Rotation,
+    ScheduleVersion,
+    ScheduleYear,
+    VacationRequest,
+)
+from meded.schedules.rules import Rules, parse_rules
+
+
+def resident_id(appointment_id: int) -> str:
+    return f"r{appointment_id}"
+
+
+def appointment_id(res_id: str) -> int:
+    return int(res_id[1:])
+
+
+@dataclass
+class Built:
+    """A Problem and the rows behind its ids."""
+
+    problem: Problem
+    rules: Rules
+    residents: dict[str, Appointment]  # engine id -> appointment (annotated with .pgy)
+    rotations: dict[str, Rotation]  # code -> rotation
+    cohorts: dict[str, int]
+    skipped: list[Appointment] = field(default_factory=list)  # no PGY for the year
+
+
+def roster_day(sy: ScheduleYear, today: dt.date | None = None) -> dt.date:
+    """The day whose roster the year is scheduled for: today within the year, else its start."""
+    day = today or timezone.localdate()
+    end = sy.block_end(sy.n_blocks - 1)
+    return day if sy.start_date <= day <= end else sy.start_date
+
+
+def residents_of(sy: ScheduleYear, today: dt.date | None = None) -> list[Appointment]:
+    """The program's trainees for the year, each with .pgy (the year's PGY, or None)."""
+    return list(queries.roster(sy.program, sy.academic_year, day=roster_day(sy, today)))
+
+
+def engine_rotation(rot: Rotation) -> EngineRotation:
+    return EngineRotation(
+        id=rot.code,
+        name=rot.name,
+        category=rot.category,
+        site=rot.site,
+        length=rot.length,
+        pgys=frozenset(int(p) for p in rot.pgys),
+        tracks=frozenset(str(t) for t in rot.tracks),
+        coverage=tuple(
+            CoverageRule(
+                min=int(c.get("min", 0)),
+                max=c.get("max"),
+                role=None if c.get("role", "any") == "any" else c["role"],
+            )
+            for c in rot.coverage
+        ),
+    )
+
+
+def _unavailable(sy: ScheduleYear, appt: Appointment) -> frozenset[int]:
+    """Blocks the appointment does not cover (starting late or leaving early)."""
+    out = set()
+    for b, start, end in sy.block_dates():
+        if appt.start_date > end or (appt.end_date is not None and appt.end_date < start):
+            out.add(b)
+    return frozenset(out)
+
+
+def assign_cohorts(rules: Rules, residents: list[Resident]) -> dict[str, int]:
+    """X+Y cohorts: residents a template applies to, in order, dealt round-robin."""
+    out: dict[str, int] = {}
+    for t in rules.templates:
+        n = (t.x + t.y) // t.y
+        eligible = [r for r in residents if t.who.matches(r) and r.id not in out]
+        for i, r in enumerate(eligible):
+            out[r.id] = i % max(1, n)
+    return out
+
+
+def build_problem(
+    sy: ScheduleYear,
+    cohorts: dict[str, int] | None = None,
+    today: dt.date | None = None,
+) -> Built:
+    """The engine problem of a schedule year. ``cohorts`` (from a version) keeps a version's
+    X+Y cohorts when the roster has moved since it was solved."""
+    rules = parse_rules(sy.rules)
+    appts = residents_of(sy, today)
+    rots = {r.code: r for r in Rotation.objects.filter(program_id=sy.program_id)}
+    vacations = VacationRequest.objects.filter(schedule_year=sy).exclude(
+        status=RequestStatus.DECLINED
+    )
+    prefs = (
+        ElectivePreference.objects.filter(schedule_year=sy)
+        .exclude(status=RequestStatus.DECLINED)
+        .select_related("rotation")
+    )
+    residents: list[Resident] = []
+    by_id: dict[str, Appointment] = {}
+    skipped: list[Appointment] = []
+    for appt in appts:
+        pgy = getattr(appt, "pgy", None)
+        if pgy is None:
+            skipped.append(appt)
+            continue
+        rid = resident_id(appt.pk)
+        by_id[rid] = appt
+        residents.append(
+            Resident(
+                id=rid,
+                pgy=int(pgy),
+                track=appt.track.code if appt.track else "",
+                unavailable=_unavailable(sy, appt),
+            )
+        )
+    chosen = dict(assign_cohorts(rules, residents))
+    if cohorts:
+        chosen.update({k: int(v) for k, v in cohorts.items() if k in by_id})
+    residents = [
+        Resident(r.id, r.pgy, r.track, chosen.get(r.id), unavailable=r.unavailable)
+        for r in residents
+    ]
+    vac_reqs = [
+        EngineVacation(
+            id=f"v{v.pk}",
+            resident=resident_id(v.appointment_id),
+            blocks=frozenset(int(b) for b in v.blocks if 0 <= int(b) < sy.n_blocks),
+            approved=v.status == RequestStatus.APPROVED,
+            weight=rules.vacation_pending_weight,
+        )
+        for v in vacations
+        if resident_id(v.appointment_id) in by_id
+    ]
+    weights = rules.preference_weights
+    preferences = [
+        Preference(
+            resident=resident_id(p.appointment_id),
+            target=sel(rotations=[p.rotation.code]),
+            weight=weights[p.rank - 1] if 0 < p.rank <= len(weights) else 0,
+        )
+        for p in prefs
+        if resident_id(p.appointment_id) in by_id
+    ]
+    problem = Problem(
+        calendar=Calendar(sy.n_blocks, sy.block_days, sy.start_date),
+        residents=tuple(residents),
+        rotations=tuple(engine_rotation(r) for r in rots.values()),
+        roles=tuple((p, "intern") for p in rules.intern_pgys),
+        requirements=rules.requirements,
+        windows=rules.windows,
+        templates=rules.templates,
+        max_consecutive=rules.max_consecutive,
+        forbidden_adjacent=rules.forbidden_adjacent,
+        min_spacing=rules.min_spacing,
+        rest_after=rules.rest_after,
+        vacation_requests=tuple(vac_reqs),
+        preferences=tuple(preferences),
+        fairness=rules.fairness,
+        name=f"{sy.program.slug}-{sy.academic_year}",
+    )
+    return Built(problem, rules, by_id, rots, {k: v for k, v in chosen.items()}, skipped)
+
+
+def schedule_of(version: ScheduleVersion) -> Schedule:
+    """A version's assignments as an engine schedule."""
+    out: Schedule = defaultdict(dict)
+    for appt_id, block, code in Assignment.objects.filter(version=version).values_list(
+        "appointment_id", "block", "rotation__code"
+    ):
+        out[resident_id(appt_id)][block] = code
+    return dict(out)
+
+
+def assignments_for(version: ScheduleVersion, built: Built, schedule: Schedule) -> list[Assignment]:
+    """Unsaved Assignment rows of an engine schedule (ids the problem does not know are an
+    error: the schedule was not made for this problem)."""
+    rows = []
+    for rid, row in schedule.items():
+        appt = built.residents[rid]
+        for block, code in sorted(row.items()):
+            rows.append(
+                Assignment(
+                    version=version,
+                    appointment_id=appt.pk,
+                    block=block,
+                    rotation=built.rotations[code],
+                )
+            )
+    return rows
+
+
+# --- Reports in words ----------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """A violation as the screens show it (1-based blocks, names instead of ids)."""
+
+    rule: str
+    rule_label: str
+    resident: str  # a name, or ""
+    appointment_id: int | None
+    rotation: str
+    block: int | None  # 1-based
+    message: str
+
+
+def rule_label(rule: str, built: Built) -> str:
+    kind, _, rest = rule.partition(":")
+    if kind == "coverage":
+        code, _, role = rest.partition(":")
+        rot = built.rotations.get(code)
+        return f"Coverage of {rot.name if rot else code} ({role})"
+    if rest and rest in built.rules.descriptions:
+        return built.rules.descriptions[rest]
+    names = {
+        "req": "Requirement",
+        "window": "Pathway window",
+        "template": "X+Y template",
+        "maxconsec": "Consecutive limit",
+        "adjacent": "Forbidden sequence",
+        "spacing": "Spacing",
+        "rest": "Rest after nights",
+        "vacation": "Approved vacation",
+        "assign": "Every block filled",
+        "eligibility": "Eligibility",
+        "length": "Rotation length",
+        "unavailable": "Not available",
+    }
+    label = names.get(kind, kind)
+    return f"{label}: {rest}" if rest and kind != "vacation" else label
+
+
+_RES = re.compile(r"\br(\d+)\b")
+_BLOCK = re.compile(r"\b(blocks?) (\d+)(-(\d+))?")
+
+
+def in_words(message: str, built: Built) -> str:
+    def res(m: re.Match[str]) -> str:
+        appt = built.residents.get(m.group(0))
+        return appt.person.full_name if appt else m.group(0)
+
+    def block(m: re.Match[str]) -> str:
+        text = f"{m.group(1)} {int(m.group(2)) + 1}"
+        return text + (f"-{int(m.group(4)) + 1}" if m.group(4) else "")
+
+    return _BLOCK.sub(block, _RES.sub(res, message))
+
+
+def findings(report: Report, built: Built) -> list[Finding]:
+    out = []
+    for v in report.violations:
+        out.append(_finding(v, built))
+    return out
+
+
+def _finding(v: Violation, built: Built) -> Finding:
+    appt = built.residents.get(v.resident) if v.resident else None
+    rot = built.rotations.get(v.rotation or "")
+    return Finding(
+        rule=v.rule,
+        rule_label=rule_label(v.rule, built),
+        resident=appt.person.full_name if appt else "",
+        appointment_id=appt.pk if appt else None,
+        rotation=rot.name if rot else (v.rotation or ""),
+        block=None if v.block is None else v.block + 1,
+        message=in_words(v.message, built),
+    )
+
+
+def check_version(version: ScheduleVersion, built: Built | None = None) -> tuple[Built, Report]:
+    built = built or build_problem(version.schedule_year, cohorts=version.cohorts)
+    return built, check(built.problem, schedule_of(version))
+
+
+def costs_summary(report_costs: list[tuple[str, str | None, str, int]]) -> dict[str, int]:
+    """Objective terms summed per rule kind (for the version list)."""
+    out: dict[str, int] = defaultdict(int)
+    for rule, _, _, cost in report_costs:
+        out[rule.split(":")[0]] += cost
+    return dict(sorted(out.items()))
