@@ -746,14 +746,13 @@ class DemoBuilder:
     ) -> None:
         users = {}
         for username, first, last, _what in PERSONAS:
-            user = User.objects.create_user(
+            users[username] = User.objects.create_user(
                 username=username,
                 password=DEMO_PASSWORD,
                 first_name=first,
                 last_name=last,
                 email=f"{username}@{EMAIL_DOMAIN}",
             )
-            users[username] = user
 
         def person(username: str, kind: str, **extra: object) -> Person:
             user = users[username]
@@ -766,70 +765,61 @@ class DemoBuilder:
                 **extra,
             )
 
+        def appoint(
+            who: Person,
+            kind: str,
+            title: str,
+            start: dt.date,
+            program: Program | None = None,
+            role: str | None = None,
+            end: dt.date | None = None,
+        ) -> None:
+            Appointment.objects.create(
+                person=who,
+                kind=kind,
+                institution=mgh,
+                program=program,
+                department=program.department if program else None,
+                title=title,
+                start_date=start,
+                end_date=end,
+            )
+            if role is not None and program is not None:
+                ProgramRole.objects.create(program=program, person=who, role=role)
+
+        staff, fac_kind, roles = Appointment.Kind.STAFF, Appointment.Kind.FACULTY, ProgramRole.Role
         gme = person("gme-admin", Person.Kind.STAFF)
         InstitutionRole.objects.create(
             institution=mgh, person=gme, role=InstitutionRole.Role.GME_ADMIN
         )
-        Appointment.objects.create(
-            person=gme,
-            kind=Appointment.Kind.STAFF,
-            institution=mgh,
-            title="GME Office Administrator",
-            start_date=dt.date(2015, 7, 1),
-        )
+        appoint(gme, staff, "GME Office Administrator", dt.date(2015, 7, 1))
 
-        medicine = im.department
         pd = person("director", Person.Kind.FACULTY, degrees="MD", requires_cme=True)
-        Appointment.objects.create(
-            person=pd,
-            kind=Appointment.Kind.FACULTY,
-            institution=mgh,
-            program=im,
-            department=medicine,
-            title="Program Director",
-            start_date=dt.date(2012, 7, 1),
-        )
-        ProgramRole.objects.create(program=im, person=pd, role=ProgramRole.Role.DIRECTOR)
+        appoint(pd, fac_kind, "Program Director", dt.date(2012, 7, 1), im, roles.DIRECTOR)
         for f in faculty[:4]:
-            ProgramRole.objects.create(
-                program=im, person=f, role=ProgramRole.Role.ASSOCIATE_DIRECTOR
-            )
-
+            ProgramRole.objects.create(program=im, person=f, role=roles.ASSOCIATE_DIRECTOR)
         coord = person("coordinator", Person.Kind.STAFF)
-        Appointment.objects.create(
-            person=coord,
-            kind=Appointment.Kind.STAFF,
-            institution=mgh,
-            program=im,
-            department=medicine,
-            title="Residency Program Coordinator",
-            start_date=dt.date(2019, 7, 1),
+        appoint(
+            coord,
+            staff,
+            "Residency Program Coordinator",
+            dt.date(2019, 7, 1),
+            im,
+            roles.COORDINATOR,
         )
-        ProgramRole.objects.create(program=im, person=coord, role=ProgramRole.Role.COORDINATOR)
-
+        # Chief residents here are post-residency staff with the chief role (not a PGY-4).
         chief = person("chief", Person.Kind.TRAINEE, degrees="MD")
-        Appointment.objects.create(
-            person=chief,
-            kind=Appointment.Kind.STAFF,
-            institution=mgh,
-            program=im,
-            department=medicine,
-            title="Chief Medical Resident",
-            start_date=self.ay_start,
-            end_date=dt.date(self.ay_start.year + 1, 6, 30),
+        appoint(
+            chief,
+            staff,
+            "Chief Medical Resident",
+            self.ay_start,
+            im,
+            roles.CHIEF_RESIDENT,
+            end=dt.date(self.ay_start.year + 1, 6, 30),
         )
-        ProgramRole.objects.create(program=im, person=chief, role=ProgramRole.Role.CHIEF_RESIDENT)
-
         fac = person("faculty", Person.Kind.FACULTY, degrees="MD", requires_cme=True)
-        Appointment.objects.create(
-            person=fac,
-            kind=Appointment.Kind.FACULTY,
-            institution=mgh,
-            program=im,
-            department=medicine,
-            title="Attending Physician",
-            start_date=dt.date(2016, 7, 1),
-        )
+        appoint(fac, fac_kind, "Attending Physician", dt.date(2016, 7, 1), im)
 
         res = person(
             "resident",
@@ -844,16 +834,14 @@ class DemoBuilder:
 
         surgery = next(p for p in programs if p.slug == "general-surgery-residency")
         sc = person("surgery-coordinator", Person.Kind.STAFF)
-        Appointment.objects.create(
-            person=sc,
-            kind=Appointment.Kind.STAFF,
-            institution=mgh,
-            program=surgery,
-            department=surgery.department,
-            title="Residency Program Coordinator",
-            start_date=dt.date(2020, 7, 1),
+        appoint(
+            sc,
+            staff,
+            "Residency Program Coordinator",
+            dt.date(2020, 7, 1),
+            surgery,
+            roles.COORDINATOR,
         )
-        ProgramRole.objects.create(program=surgery, person=sc, role=ProgramRole.Role.COORDINATOR)
         # The outsider has a login and nothing else.
 
 
