@@ -317,6 +317,13 @@ def _write(
         done += n
         progress(min(result.rows, result.rows * done // steps), f"Saving: {what}")
 
+    def create_in_batches(model: Any, objs: list[Any], what: str) -> None:
+        """Insert in batches, reporting progress after each."""
+        for i in range(0, len(objs), BATCH):
+            chunk = objs[i : i + BATCH]
+            model.objects.bulk_create(chunk)
+            tick(len(chunk), what)
+
     def entry(action: str, obj: Any, changes: audit.Changes, repr_: str = "") -> None:
         entries.append(
             audit.build(
@@ -324,10 +331,7 @@ def _write(
             )
         )
 
-    for i in range(0, len(plan.new_people), BATCH):
-        people_chunk = plan.new_people[i : i + BATCH]
-        Person.objects.bulk_create(people_chunk)
-        tick(len(people_chunk), "people")
+    create_in_batches(Person, plan.new_people, "people")
     for p in plan.new_people:
         entry(
             "create",
@@ -350,11 +354,7 @@ def _write(
     for appt, r in plan.new_appts:
         assert r.person is not None
         appt.person = r.person
-    new_appts = [a for a, _ in plan.new_appts]
-    for i in range(0, len(new_appts), BATCH):
-        appt_chunk = new_appts[i : i + BATCH]
-        Appointment.objects.bulk_create(appt_chunk)
-        tick(len(appt_chunk), "appointments")
+    create_in_batches(Appointment, [a for a, _ in plan.new_appts], "appointments")
     for appt, r in plan.new_appts:
         assert r.person is not None
         entry(
@@ -391,11 +391,7 @@ def _write(
     for ty, r in plan.new_years:
         assert r.appointment is not None
         ty.appointment = r.appointment
-    new_years = [ty for ty, _ in plan.new_years]
-    for i in range(0, len(new_years), BATCH):
-        year_chunk = new_years[i : i + BATCH]
-        TraineeYear.objects.bulk_create(year_chunk)
-        tick(len(year_chunk), "training years")
+    create_in_batches(TraineeYear, [ty for ty, _ in plan.new_years], "training years")
     for ty, r in plan.new_years:
         assert r.person is not None
         entry(
