@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo test test-sqlite test-postgres lint format bench serve worker clean venv
+.PHONY: demo test test-sqlite test-postgres lint format bench bench-pages bench-blocks bench-mss bench-curtois serve worker clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,30 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.stamp-dev
+# Every benchmark (about 1.5 hours on 2 cores); each part also runs alone. Results and the
+# commands behind the figures in benchmarks/README.md. BENCH_SECONDS shortens the solver runs.
+BENCH_SECONDS ?= 60
+BENCH_OUT ?= var/bench
+MSS ?= /work/shared/benchdata/mss
+CURTOIS ?= /work/shared/benchdata/curtois_nrp
+
+bench: bench-pages bench-blocks bench-mss bench-curtois
+
+bench-pages: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/list_pages.py
+
+bench-blocks: $(VENV)/.stamp-dev
+	$(BIN)/python benchmarks/blocks_sweep.py --sizes 50 100 190 200 400 --seeds 1 2 3 \
+		--time-limit $(BENCH_SECONDS) --workers 2 --out $(BENCH_OUT)/blocks --fresh
+
+bench-mss: $(VENV)/.stamp-dev
+	$(BIN)/python benchmarks/mss.py $(wildcard $(MSS)/zanazzo_generated/I40_*.dzn) \
+		$(wildcard $(MSS)/zanazzo_generated/I80_*.dzn) \
+		--time-limit $(BENCH_SECONDS) --workers 2 --out $(BENCH_OUT)/mss
+
+bench-curtois: $(VENV)/.stamp-dev
+	$(BIN)/python benchmarks/curtois.py $(sort $(wildcard $(CURTOIS)/Instance*.txt)) \
+		--time-limit $(BENCH_SECONDS) --workers 2 --out $(BENCH_OUT)/curtois
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

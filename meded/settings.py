@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "meded.jobs",
     "meded.public",
     "meded.schedules",
+    "meded.calendars",
+    "meded.rosters",
 ]
 
 MIDDLEWARE = [

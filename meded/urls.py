@@ -11,5 +11,7 @@ urlpatterns = [
     path("audit/", include("meded.audit.urls")),
     path("jobs/", include("meded.jobs.urls")),
     path("schedules/", include("meded.schedules.urls")),
+    path("calendars/", include("meded.calendars.urls")),
+    path("rosters/", include("meded.rosters.urls")),
     path("api/", api.urls),
 ]

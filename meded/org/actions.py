@@ -19,7 +19,7 @@ from meded.audit import log as audit
 from meded.audit.models import AuditEntry
 from meded.jobs.models import Job
 from meded.org import roster
-from meded.org.models import AcademicYear, Appointment, Person, Program, TraineeYear
+from meded.org.models import AcademicYear, Appointment, Leave, Person, Program, TraineeYear
 from meded.org.roster import RosterError, RosterFileError, RosterRow
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -627,3 +627,92 @@ def do_update_trainee(
             )
     audit.record_many(entries)
     return TraineeUpdate(changed=bool(entries), entries=len(entries))
+
+
+class LeaveError(ValueError):
+    """A leave that cannot be recorded (the message says why)."""
+
+
+def _require_trainee_manager(actor: Actor, appointment: Appointment) -> Program:
+    program = appointment.program
+    if (
+        appointment.kind != Appointment.Kind.TRAINEE
+        or program is None
+        or not can_manage_program(actor, program)
+    ):
+        raise PermissionDenied("Only the program's director and coordinators record leave.")
+    return program
+
+
+@transaction.atomic
+def do_add_leave(
+    actor: Actor,
+    appointment: Appointment,
+    *,
+    kind: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    note: str = "",
+) -> Leave:
+    """Record a leave of absence. It must lie within the appointment and not overlap another
+    leave of the same appointment (extend that one instead)."""
+    program = _require_trainee_manager(actor, appointment)
+    if kind not in Leave.Kind.values:
+        raise LeaveError(f"Kind: {kind!r} is not one of {', '.join(Leave.Kind.values)}.")
+    if end_date < start_date:
+        raise LeaveError("End date: the leave ends before it starts.")
+    if start_date < appointment.start_date or (
+        appointment.end_date is not None and end_date > appointment.end_date
+    ):
+        raise LeaveError(
+            f"Dates: the leave must fall within the appointment "
+            f"({appointment.start_date} – {appointment.end_date or 'open'})."
+        )
+    # Lock the appointment so two coordinators cannot add overlapping leaves at once.
+    Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+    clash = Leave.objects.filter(
+        appointment=appointment, start_date__lte=end_date, end_date__gte=start_date
+    ).first()
+    if clash is not None:
+        raise LeaveError(f"Dates: overlaps the leave already recorded ({clash}).")
+    leave = Leave.objects.create(
+        appointment=appointment,
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date,
+        note=note,
+        created_by=_user(actor),
+    )
+    audit.record(
+        actor,
+        AuditEntry.Action.CREATE,
+        leave,
+        program=program,
+        changes={
+            "kind": [None, kind],
+            "start_date": [None, start_date.isoformat()],
+            "end_date": [None, end_date.isoformat()],
+            "note": [None, note],
+        },
+        object_repr=f"{appointment.person.full_name}: {leave}",
+    )
+    return leave
+
+
+@transaction.atomic
+def do_delete_leave(actor: Actor, leave: Leave) -> None:
+    appointment = leave.appointment
+    program = _require_trainee_manager(actor, appointment)
+    audit.record(
+        actor,
+        AuditEntry.Action.DELETE,
+        leave,
+        program=program,
+        changes={
+            "kind": [leave.kind, None],
+            "start_date": [leave.start_date.isoformat(), None],
+            "end_date": [leave.end_date.isoformat(), None],
+        },
+        object_repr=f"{appointment.person.full_name}: {leave}",
+    )
+    leave.delete()

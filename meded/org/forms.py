@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from meded.org import roster
-from meded.org.models import Appointment, Person, Site, Track
+from meded.org.models import Appointment, Leave, Person, Site, Track
 
 
 class TraineeForm(forms.Form):
@@ -76,4 +76,20 @@ class TraineeForm(forms.Form):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The end date is before the start date.")
+        return data
+
+
+class LeaveForm(forms.Form):
+    """A leave of absence (dates inclusive); the rules are checked in do_add_leave."""
+
+    kind = forms.ChoiceField(choices=Leave.Kind.choices)
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(max_length=300, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The leave ends before it starts.")
         return data

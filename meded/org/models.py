@@ -316,6 +316,45 @@ class TraineeYear(models.Model):
         return f"PGY-{self.pgy} {self.academic_year}"
 
 
+class Leave(models.Model):
+    """A trainee's leave of absence, dates inclusive. The rotation schedule takes the blocks a
+    leave mostly covers out of the trainee's year (meded.schedules.adapters); the days count
+    as leave for work-hour averaging."""
+
+    class Kind(models.TextChoices):
+        MEDICAL = "medical", "Medical"
+        PARENTAL = "parental", "Parental"
+        FAMILY = "family", "Family / caregiver"
+        PERSONAL = "personal", "Personal"
+        MILITARY = "military", "Military"
+        OTHER = "other", "Other"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="leaves")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="leave_dates_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} leave {self.start_date} – {self.end_date}"
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+
 class ProgramRole(models.Model):
     """Program-scoped leadership and staff roles: what a person may do in a program."""
 

@@ -14,13 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from meded.accounts import access
 from meded.core.paging import int_or_none, paginate, search_terms
 from meded.org import queries
-from meded.org.actions import do_update_trainee
-from meded.org.forms import TraineeForm
+from meded.org.actions import LeaveError, do_add_leave, do_delete_leave, do_update_trainee
+from meded.org.forms import LeaveForm, TraineeForm
 from meded.org.models import (
     AcademicYear,
     Appointment,
     Department,
     Institution,
+    Leave,
     Person,
     Program,
     ProgramRole,
@@ -185,7 +186,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     appointments = (
         Appointment.objects.filter(person=who)
         .select_related("program", "department", "institution", "track", "continuity_site")
-        .prefetch_related("years__academic_year")
+        .prefetch_related("years__academic_year", "leaves")
         .order_by("-start_date")
     )
     roles = who.program_roles.select_related("program")
@@ -323,3 +324,34 @@ def trainee_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "org/trainee_edit.html",
         {"form": form, "appointment": appt, "person": person, "year": year},
     )
+
+
+@login_required
+def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a leave of absence on a trainee appointment (form on the person page)."""
+    appt = access.get_trainee_appointment_for_manage(request.user, pk)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            leave = do_add_leave(request.user, appt, **form.cleaned_data)
+        except LeaveError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(
+                request,
+                f"Recorded {appt.person.full_name}'s leave ({leave.start_date} – "
+                f"{leave.end_date}). Re-plan the rotation schedule from the block it starts in.",
+            )
+            return redirect("org:person", appt.person_id)
+    return render(request, "org/leave_add.html", {"form": form, "appointment": appt})
+
+
+@login_required
+def leave_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    leave = get_object_or_404(Leave.objects.select_related("appointment"), pk=pk)
+    appt = access.get_trainee_appointment_for_manage(request.user, leave.appointment_id)
+    if request.method != "POST":
+        return redirect("org:person", appt.person_id)
+    do_delete_leave(request.user, leave)
+    messages.success(request, f"Removed the leave {leave.start_date} – {leave.end_date}.")
+    return redirect("org:person", appt.person_id)

@@ -17,15 +17,18 @@ from meded.audit.models import AuditEntry
 from meded.jobs.models import Job
 from meded.org import queries
 from meded.org.models import Appointment
+from meded.schedules import config
 from meded.schedules.access import can_edit_schedule
 from meded.schedules.adapters import roster_day
 from meded.schedules.models import (
+    CATEGORY_CHOICES,
     Assignment,
     ElectivePreference,
     RequestStatus,
     Rotation,
     ScheduleVersion,
     ScheduleYear,
+    TimingWish,
     VacationRequest,
 )
 
@@ -68,9 +71,75 @@ def do_solve(
 ) -> ScheduleVersion:
     """A new draft version and the Job that solves it, then the solve task enqueued (run
     inline by the immediate backend). Returns the version as it stands after enqueueing."""
+    _require_editor(actor, sy)
+    return _queue(actor, sy, time_limit, label or "Solved", {}, "solve started")
+
+
+def do_repair(
+    actor: Actor,
+    base: ScheduleVersion,
+    from_block: int,
+    *,
+    time_limit: float | None = None,
+) -> ScheduleVersion:
+    """Re-plan from ``from_block`` (0-based) on, after a change mid-year (a leave, a new
+    rotation, a changed rule): blocks before it stay as in ``base``; the solver changes as few
+    later assignments as it can, then optimizes the rest. The result is a new draft."""
+    sy = base.schedule_year
+    _require_editor(actor, sy)
+    if base.is_solving:
+        raise ScheduleError("This version is still being solved.")
+    if not 0 <= from_block < sy.n_blocks:
+        raise ScheduleError(f"Re-plan from: choose a block between 1 and {sy.n_blocks}.")
+    return _queue(
+        actor,
+        sy,
+        time_limit,
+        f"Re-plan of version {base.number} from block {from_block + 1}",
+        {"mode": "repair", "base": base.pk, "from_block": from_block},
+        f"re-plan of version {base.number} from block {from_block + 1} started",
+    )
+
+
+MAX_ALTERNATIVES = 4
+
+
+def do_alternatives(
+    actor: Actor,
+    sy: ScheduleYear,
+    n: int,
+    *,
+    within_pct: float = 5.0,
+    time_limit: float | None = None,
+) -> ScheduleVersion:
+    """Up to ``n`` different good schedules as drafts to compare: the best, then others
+    within ``within_pct`` % of its cost. The first version is returned; the task adds the
+    others as they are found."""
+    _require_editor(actor, sy)
+    if not 2 <= n <= MAX_ALTERNATIVES:
+        raise ScheduleError(f"Alternatives: between 2 and {MAX_ALTERNATIVES}.")
+    if not 0 <= within_pct <= 50:
+        raise ScheduleError("Within: a percentage between 0 and 50.")
+    return _queue(
+        actor,
+        sy,
+        time_limit,
+        "Alternative 1",
+        {"mode": "alternatives", "n": n, "within_pct": within_pct},
+        f"{n} alternatives started",
+    )
+
+
+def _queue(
+    actor: Actor,
+    sy: ScheduleYear,
+    time_limit: float | None,
+    label: str,
+    options: dict[str, Any],
+    note: str,
+) -> ScheduleVersion:
     from meded.schedules.tasks import solve_schedule
 
-    _require_editor(actor, sy)
     seconds = float(time_limit or sy.solve_seconds)
     if not 0 < seconds <= 600:
         raise ScheduleError("The time limit is between 1 and 600 seconds.")
@@ -78,16 +147,16 @@ def do_solve(
         number = _next_number(sy)
         job = Job.objects.create(
             kind=SOLVE_JOB,
-            title=f"Solve {sy.program.name} {sy.academic_year}, version {number}",
+            title=f"{label}: {sy.program.name} {sy.academic_year}, version {number}",
             created_by=_user(actor),
             program=sy.program,
             total=int(seconds * 10),
-            options={"schedule_year": sy.pk, "time_limit": seconds},
+            options={"schedule_year": sy.pk, "time_limit": seconds, **options},
         )
         version = ScheduleVersion.objects.create(
             schedule_year=sy,
             number=number,
-            label=label or "Solved",
+            label=label,
             solver_status="queued",
             created_by=_user(actor),
             job=job,
@@ -100,7 +169,7 @@ def do_solve(
             version,
             program=sy.program,
             object_repr=f"{sy} version {number}",
-            note=f"solve started (time limit {seconds:g} s)",
+            note=f"{note} (time limit {seconds:g} s)",
         )
     result = solve_schedule.enqueue(str(job.pk))
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
@@ -362,6 +431,96 @@ def do_rank_electives(
     return prefs
 
 
+MAX_WISHES = 5
+
+
+def do_add_wish(
+    actor: Actor,
+    sy: ScheduleYear,
+    *,
+    rotation_code: str = "",
+    category: str = "",
+    not_before: int | None = None,
+    not_after: int | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> TimingWish:
+    """A resident's "not before / not after" wish (blocks 0-based) for a rotation or a
+    category, while the request window is open."""
+    appt = own_appointment(actor, sy, today)
+    _require_window(sy, today)
+    rotation = None
+    if rotation_code:
+        rotation = Rotation.objects.filter(program_id=sy.program_id, code=rotation_code).first()
+        if rotation is None:
+            raise ScheduleError(f"Rotation: {rotation_code!r} is not a rotation of this program.")
+    elif category:
+        if category not in {c for c, _ in CATEGORY_CHOICES}:
+            raise ScheduleError(f"Category: {category!r} is not a rotation category.")
+    else:
+        raise ScheduleError("Choose a rotation or a kind of rotation.")
+    if not_before is None and not_after is None:
+        raise ScheduleError("Give a block it should not come before, after, or both.")
+    for name, b in (("Not before", not_before), ("Not after", not_after)):
+        if b is not None and not 0 <= b < sy.n_blocks:
+            raise ScheduleError(f"{name}: choose a block from 1 to {sy.n_blocks}.")
+    if not_before is not None and not_after is not None and not_after < not_before:
+        raise ScheduleError("Not after: the last block comes before the first.")
+    with transaction.atomic():
+        if TimingWish.objects.filter(schedule_year=sy, appointment=appt).count() >= MAX_WISHES:
+            raise ScheduleError(f"At most {MAX_WISHES} timing wishes; withdraw one first.")
+        wish = TimingWish.objects.create(
+            schedule_year=sy,
+            appointment=appt,
+            rotation=rotation,
+            category="" if rotation else category,
+            not_before=not_before,
+            not_after=not_after,
+            note=note[:300],
+        )
+        audit.record(
+            actor,
+            A.CREATE,
+            wish,
+            program=sy.program,
+            changes={"wish": [None, wish.describe()]},
+            object_repr=f"{appt.person.full_name}: timing wish in {sy}",
+        )
+    return wish
+
+
+def do_withdraw_wish(actor: Actor, wish: TimingWish, today: dt.date | None = None) -> None:
+    sy = wish.schedule_year
+    appt = own_appointment(actor, sy, today)
+    if wish.appointment_id != appt.pk:
+        raise PermissionDenied("Residents withdraw only their own wishes.")
+    _require_window(sy, today)
+    with transaction.atomic():
+        audit.record(
+            actor,
+            A.DELETE,
+            wish,
+            program=sy.program,
+            changes={"wish": [wish.describe(), None]},
+            object_repr=f"{appt.person.full_name}: timing wish in {sy}",
+        )
+        wish.delete()
+
+
+def do_decide_wish(actor: Actor, wish: TimingWish, status: str) -> TimingWish:
+    """Editors may decline a wish (the solver then ignores it) or restore it."""
+    sy = wish.schedule_year
+    _require_editor(actor, sy)
+    if status not in (RequestStatus.APPROVED, RequestStatus.DECLINED, RequestStatus.PENDING):
+        raise ScheduleError("Accept, decline or reset to pending.")
+    with transaction.atomic():
+        old = wish.status
+        wish.status = status
+        wish.save(update_fields=["status"])
+        audit.record(actor, A.UPDATE, wish, program=sy.program, changes={"status": [old, status]})
+    return wish
+
+
 def version_summary(version: ScheduleVersion) -> dict[str, Any]:
     return {
         "id": version.pk,
@@ -376,3 +535,300 @@ def version_summary(version: ScheduleVersion) -> dict[str, Any]:
         "published_at": version.published_at.isoformat() if version.published_at else None,
         "costs": version.costs,
     }
+
+
+# --- Configuration: the calendar, the program's rotations and the rules ---------------------
+# Editing configuration never changes existing versions; the next solve uses it.
+
+ConfigError = config.ConfigError
+
+
+def _config_error(message: str) -> ConfigError:
+    """A rules message ("requirements[2]: min must be ...") as {path: what is wrong}."""
+    path = config.rule_path(message)
+    rest = message[len(path) + 1 :].strip() if path else message
+    return ConfigError({path or "rules": rest})
+
+
+def do_update_schedule_year(actor: Actor, sy: ScheduleYear, data: dict[str, Any]) -> ScheduleYear:
+    """Change the year's calendar: blocks, block length, start, request window, solve time."""
+    _require_editor(actor, sy)
+    with transaction.atomic():
+        locked = (
+            ScheduleYear.objects.select_for_update().select_related("academic_year").get(pk=sy.pk)
+        )
+        values = {k: data.get(k, getattr(locked, k)) for k in config.YEAR_FIELDS}
+        if errors := config.year_errors(locked, values):
+            raise ConfigError(errors)
+        old = audit.snapshot(locked, config.YEAR_FIELDS)
+        for key, value in values.items():
+            setattr(locked, key, value)
+        changes = audit.diff(old, audit.snapshot(locked, config.YEAR_FIELDS))
+        if changes:
+            locked.save(update_fields=list(changes))
+            audit.record(
+                actor,
+                A.UPDATE,
+                locked,
+                program=sy.program,
+                changes=changes,
+                note="schedule calendar",
+            )
+    for key, value in values.items():
+        setattr(sy, key, value)
+    return sy
+
+
+def _rotation_values(data: dict[str, Any], rotation: Rotation | None, program_id: int) -> dict:
+    if rotation is not None:
+        base = {k: getattr(rotation, k) for k in config.ROTATION_FIELDS}
+    else:
+        top = Rotation.objects.filter(program_id=program_id).aggregate(n=Max("sort_order"))["n"]
+        base = {
+            "code": "",
+            "name": "",
+            "category": "",
+            "site": "",
+            "length": 1,
+            "pgys": [],
+            "tracks": [],
+            "coverage": [],
+            "sort_order": 0 if top is None else top + 1,
+        }
+    values = {k: data[k] if k in data and data[k] is not None else base[k] for k in base}
+    for key in ("code", "name", "site"):
+        if isinstance(values[key], str):
+            values[key] = values[key].strip()
+    if isinstance(values["pgys"], list) and all(isinstance(p, int) for p in values["pgys"]):
+        values["pgys"] = sorted(set(values["pgys"]))
+    return values
+
+
+def do_save_rotation(
+    actor: Actor, sy: ScheduleYear, rotation: Rotation | None, data: dict[str, Any]
+) -> Rotation:
+    """Add a rotation to the year's program (rotation None) or change one. Fields left out of
+    ``data`` keep their values. A new code is carried into the rules of every year of the
+    program that name the old one."""
+    _require_editor(actor, sy)
+    if rotation is not None and rotation.program_id != sy.program_id:
+        raise ScheduleError("That rotation belongs to another program.")
+    with transaction.atomic():
+        if rotation is not None:
+            rotation = Rotation.objects.select_for_update().get(pk=rotation.pk)
+        values = _rotation_values(data, rotation, sy.program_id)
+        if errors := config.rotation_errors(sy, values, rotation):
+            raise ConfigError(errors)
+        if rotation is None:
+            rotation = Rotation.objects.create(program=sy.program, **values)
+            audit.record(
+                actor,
+                A.CREATE,
+                rotation,
+                program=sy.program,
+                changes={k: [None, v] for k, v in values.items()},
+            )
+            return rotation
+        old = audit.snapshot(rotation, config.ROTATION_FIELDS)
+        for key, value in values.items():
+            setattr(rotation, key, value)
+        changes = audit.diff(old, audit.snapshot(rotation, config.ROTATION_FIELDS))
+        if not changes:
+            return rotation
+        rotation.save(update_fields=list(changes))
+        audit.record(actor, A.UPDATE, rotation, program=sy.program, changes=changes)
+        if "code" in changes:
+            _rename_in_rules(actor, sy, old["code"], rotation.code)
+    return rotation
+
+
+def _rename_in_rules(actor: Actor, sy: ScheduleYear, old: str, new: str) -> None:
+    for year in ScheduleYear.objects.select_for_update().filter(program_id=sy.program_id):
+        doc = config.rename_rotation_in_rules(year.rules, old, new)
+        if doc == year.rules:
+            continue
+        changes = audit.diff(year.rules or {}, doc)
+        year.rules = doc
+        year.save(update_fields=["rules"])
+        audit.record(
+            actor,
+            A.UPDATE,
+            year,
+            program=sy.program,
+            changes=changes,
+            note=f"rotation {old} renamed {new} in the rules",
+        )
+
+
+def _records_of(rotation: Rotation) -> list[str]:
+    """Other records that would go with the rotation ("12 rotation histories"): anything
+    pointing at it but assignments (protected) and residents' elective rankings."""
+    out = []
+    for rel in Rotation._meta.related_objects:
+        model = rel.related_model
+        if isinstance(model, str) or model in (Assignment, ElectivePreference):
+            continue
+        n = model._default_manager.filter(**{rel.field.name: rotation}).count()
+        if n:
+            meta = model._meta
+            out.append(f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}")
+    return out
+
+
+def do_delete_rotation(actor: Actor, sy: ScheduleYear, rotation: Rotation) -> None:
+    """Delete a rotation no schedule version and no rule uses. Residents' rankings of it go
+    with it."""
+    _require_editor(actor, sy)
+    if rotation.program_id != sy.program_id:
+        raise ScheduleError("That rotation belongs to another program.")
+    with transaction.atomic():
+        used = (
+            ScheduleVersion.objects.filter(assignments__rotation=rotation)
+            .select_related("schedule_year__academic_year")
+            .distinct()
+            .order_by("schedule_year__start_date", "number")
+        )
+        if versions := [f"{v.schedule_year.academic_year} version {v.number}" for v in used]:
+            raise ScheduleError(
+                f"{rotation.name} cannot be deleted: schedule versions use it "
+                f"({', '.join(versions)}). Versions keep their assignments; leave it unused "
+                "instead."
+            )
+        if rules := config.rules_using_rotation(sy.program, rotation.code):
+            raise ScheduleError(
+                f"{rotation.name} cannot be deleted: rules name it ({', '.join(rules)}). "
+                "Change those rules first."
+            )
+        if records := _records_of(rotation):
+            raise ScheduleError(
+                f"{rotation.name} cannot be deleted: {', '.join(records)} record it. "
+                "Leave it unused instead."
+            )
+        rankings = ElectivePreference.objects.filter(rotation=rotation).count()
+        changes = {
+            k: [v, None] for k, v in audit.snapshot(rotation, config.ROTATION_FIELDS).items()
+        }
+        audit.record(
+            actor,
+            A.DELETE,
+            rotation,
+            program=sy.program,
+            changes=changes,
+            note=f"with {rankings} elective ranking(s)" if rankings else "",
+        )
+        rotation.delete()
+
+
+def _rule_index(items: list[Any], rule_id: str) -> int | None:
+    for i, rule in enumerate(items):
+        if isinstance(rule, dict) and str(rule.get("id")) == rule_id:
+            return i
+    return None
+
+
+def _save_rules(
+    actor: Actor, locked: ScheduleYear, doc: dict[str, Any], changes: dict, note: str
+) -> None:
+    old = locked.rules
+    if problem := config.rules_problem(doc, locked, old=old):
+        raise _config_error(problem)
+    locked.rules = doc
+    locked.save(update_fields=["rules"])
+    audit.record(
+        actor,
+        A.UPDATE,
+        locked,
+        program=locked.program,
+        changes=changes,
+        object_repr=f"{locked} rules",
+        note=note,
+    )
+
+
+def _locked_year(sy: ScheduleYear) -> ScheduleYear:
+    return (
+        ScheduleYear.objects.select_for_update()
+        .select_related("program", "academic_year")
+        .get(pk=sy.pk)
+    )
+
+
+def do_save_rule(
+    actor: Actor,
+    sy: ScheduleYear,
+    kind: str,
+    rule: dict[str, Any],
+    *,
+    old_id: str | None = None,
+) -> dict[str, Any]:
+    """Add a rule of one kind to the year's rules, or replace the rule ``old_id``. The whole
+    document must still be valid (ConfigError names the path otherwise)."""
+    _require_editor(actor, sy)
+    if kind not in config.RULE_KINDS:
+        raise ScheduleError(f"No kind of rule {kind!r}.")
+    with transaction.atomic():
+        locked = _locked_year(sy)
+        doc = dict(locked.rules or {})
+        items = list(doc.get(kind) or [])
+        rule_id = str(rule.get("id") or "")
+        at = None if old_id is None else _rule_index(items, old_id)
+        if old_id is not None and at is None:
+            raise ScheduleError(f"There is no rule {old_id!r} any more.")
+        clash = _rule_index(items, rule_id)
+        if clash is not None and clash != at:
+            raise ConfigError({"id": f"Another {config.KIND_SINGULAR[kind]} is {rule_id!r}."})
+        before = None if at is None else items[at]
+        if at is None:
+            items.append(rule)
+        else:
+            items[at] = rule
+        doc[kind] = items
+        what = config.KIND_SINGULAR[kind]
+        _save_rules(
+            actor,
+            locked,
+            doc,
+            {f"{kind}/{rule_id}": [before, rule]},
+            f"{what} {rule_id} {'added' if before is None else 'changed'}",
+        )
+    sy.rules = doc
+    return rule
+
+
+def do_delete_rule(actor: Actor, sy: ScheduleYear, kind: str, rule_id: str) -> None:
+    _require_editor(actor, sy)
+    if kind not in config.RULE_KINDS:
+        raise ScheduleError(f"No kind of rule {kind!r}.")
+    with transaction.atomic():
+        locked = _locked_year(sy)
+        doc = dict(locked.rules or {})
+        items = list(doc.get(kind) or [])
+        at = _rule_index(items, rule_id)
+        if at is None:
+            raise ScheduleError(f"There is no rule {rule_id!r} any more.")
+        before = items.pop(at)
+        doc[kind] = items
+        what = config.KIND_SINGULAR[kind]
+        _save_rules(
+            actor, locked, doc, {f"{kind}/{rule_id}": [before, None]}, f"{what} {rule_id} deleted"
+        )
+    sy.rules = doc
+
+
+def do_set_rules(
+    actor: Actor, sy: ScheduleYear, doc: Any, *, keys: list[str] | None = None
+) -> dict[str, Any]:
+    """Replace the year's whole rules document, or (with ``keys``) only those top-level keys
+    of it. Nothing is saved when it is invalid (ConfigError names the path)."""
+    _require_editor(actor, sy)
+    if not isinstance(doc, dict):
+        raise ConfigError({"rules": "The rules are a JSON object."})
+    with transaction.atomic():
+        locked = _locked_year(sy)
+        old = dict(locked.rules or {})
+        new = {**old, **{k: doc[k] for k in keys if k in doc}} if keys is not None else doc
+        changes = audit.diff(old, new)
+        if changes:
+            _save_rules(actor, locked, new, changes, "rules edited")
+    sy.rules = new
+    return new

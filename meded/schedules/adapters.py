@@ -5,9 +5,11 @@ Resident ids in the engine are "r<appointment id>"; rotation ids are rotation co
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -20,19 +22,22 @@ from meded.engine.blocks.model import (
     Problem,
     Resident,
     Schedule,
+    Wish,
     sel,
 )
 from meded.engine.blocks.model import Rotation as EngineRotation
 from meded.engine.blocks.model import VacationRequest as EngineVacation
 from meded.org import queries
-from meded.org.models import Appointment
+from meded.org.models import Appointment, Leave
 from meded.schedules.models import (
     Assignment,
     ElectivePreference,
     RequestStatus,
     Rotation,
+    RotationHistory,
     ScheduleVersion,
     ScheduleYear,
+    TimingWish,
     VacationRequest,
 )
 from meded.schedules.rules import Rules, parse_rules
@@ -90,13 +95,69 @@ def engine_rotation(rot: Rotation) -> EngineRotation:
     )
 
 
-def _unavailable(sy: ScheduleYear, appt: Appointment) -> frozenset[int]:
-    """Blocks the appointment does not cover (starting late or leaving early)."""
+# A block is taken out of a trainee's year when leave covers at least this share of its days
+# (a two-day leave inside a two-week block is handled by the service, not the schedule).
+LEAVE_SHARE = 0.5
+
+
+def unavailable(
+    sy: ScheduleYear, appt: Appointment, leaves: Sequence[tuple[dt.date, dt.date]] = ()
+) -> frozenset[int]:
+    """Blocks the appointment does not cover (starting late or leaving early) and blocks
+    mostly on leave."""
     out = set()
     for b, start, end in sy.block_dates():
         if appt.start_date > end or (appt.end_date is not None and appt.end_date < start):
             out.add(b)
+            continue
+        days = (end - start).days + 1
+        on_leave = sum(
+            max(0, (min(end, l_end) - max(start, l_start)).days + 1) for l_start, l_end in leaves
+        )
+        if on_leave and on_leave >= LEAVE_SHARE * days:
+            out.add(b)
     return frozenset(out)
+
+
+def leaves_of(
+    sy: ScheduleYear, appts: list[Appointment]
+) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    """Leave date ranges per appointment id that touch the schedule year."""
+    first, last = sy.start_date, sy.block_end(sy.n_blocks - 1)
+    out: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for appt_id, start, end in Leave.objects.filter(
+        appointment__in=[a.pk for a in appts], start_date__lte=last, end_date__gte=first
+    ).values_list("appointment_id", "start_date", "end_date"):
+        out[appt_id].append((start, end))
+    return out
+
+
+def history_of(
+    sy: ScheduleYear, appts: list[Appointment]
+) -> dict[int, tuple[tuple[str, int], ...]]:
+    """Rotations each trainee did in the program's earlier academic years, in this year's
+    blocks (days / block length, rounded): recorded history rows plus earlier years'
+    published versions. Keyed by person id (a trainee keeps it across appointments)."""
+    people = {a.person_id for a in appts}
+    before = sy.academic_year.start_date
+    days: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for person_id, code, weeks in RotationHistory.objects.filter(
+        appointment__person_id__in=people,
+        rotation__program_id=sy.program_id,
+        academic_year__start_date__lt=before,
+    ).values_list("appointment__person_id", "rotation__code", "weeks"):
+        days[person_id][code] += 7 * weeks
+    for person_id, code, block_days in Assignment.objects.filter(
+        version__status=ScheduleVersion.Status.PUBLISHED,
+        version__schedule_year__program_id=sy.program_id,
+        version__schedule_year__academic_year__start_date__lt=before,
+        appointment__person_id__in=people,
+    ).values_list("appointment__person_id", "rotation__code", "version__schedule_year__block_days"):
+        days[person_id][code] += block_days
+    return {
+        pid: tuple((code, int(d / sy.block_days + 0.5)) for code, d in sorted(by_code.items()) if d)
+        for pid, by_code in days.items()
+    }
 
 
 def assign_cohorts(rules: Rules, residents: list[Resident]) -> dict[str, int]:
@@ -131,6 +192,8 @@ def build_problem(
     residents: list[Resident] = []
     by_id: dict[str, Appointment] = {}
     skipped: list[Appointment] = []
+    leaves = leaves_of(sy, appts)
+    history = history_of(sy, appts)
     for appt in appts:
         pgy = getattr(appt, "pgy", None)
         if pgy is None:
@@ -143,16 +206,14 @@ def build_problem(
                 id=rid,
                 pgy=int(pgy),
                 track=appt.track.code if appt.track else "",
-                unavailable=_unavailable(sy, appt),
+                history=history.get(appt.person_id, ()),
+                unavailable=unavailable(sy, appt, leaves.get(appt.pk, [])),
             )
         )
     chosen = dict(assign_cohorts(rules, residents))
     if cohorts:
         chosen.update({k: int(v) for k, v in cohorts.items() if k in by_id})
-    residents = [
-        Resident(r.id, r.pgy, r.track, chosen.get(r.id), unavailable=r.unavailable)
-        for r in residents
-    ]
+    residents = [dataclasses.replace(r, cohort=chosen.get(r.id)) for r in residents]
     vac_reqs = [
         EngineVacation(
             id=f"v{v.pk}",
@@ -174,6 +235,20 @@ def build_problem(
         for p in prefs
         if resident_id(p.appointment_id) in by_id
     ]
+    wishes = [
+        Wish(
+            id=f"w{w.pk}",
+            resident=resident_id(w.appointment_id),
+            target=sel(rotations=[w.rotation.code]) if w.rotation else sel(categories=[w.category]),
+            not_before=w.not_before,
+            not_after=w.not_after,
+            weight=rules.wish_weight,
+        )
+        for w in TimingWish.objects.filter(schedule_year=sy)
+        .exclude(status=RequestStatus.DECLINED)
+        .select_related("rotation")
+        if resident_id(w.appointment_id) in by_id
+    ]
     problem = Problem(
         calendar=Calendar(sy.n_blocks, sy.block_days, sy.start_date),
         residents=tuple(residents),
@@ -188,6 +263,7 @@ def build_problem(
         rest_after=rules.rest_after,
         vacation_requests=tuple(vac_reqs),
         preferences=tuple(preferences),
+        wishes=tuple(wishes),
         fairness=rules.fairness,
         name=f"{sy.program.slug}-{sy.academic_year}",
     )
@@ -255,6 +331,7 @@ def rule_label(rule: str, built: Built) -> str:
         "spacing": "Spacing",
         "rest": "Rest after nights",
         "vacation": "Approved vacation",
+        "wish": "Timing wish",
         "assign": "Every block filled",
         "eligibility": "Eligibility",
         "length": "Rotation length",

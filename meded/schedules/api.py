@@ -11,18 +11,19 @@ newest version the user may see (editors) or the published one. Same access as t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
 from meded.org import queries
-from meded.schedules import access, actions, adapters
+from meded.schedules import access, actions, adapters, config
 from meded.schedules.access import ScheduleAccess
-from meded.schedules.models import Assignment, ScheduleVersion, ScheduleYear
+from meded.schedules.models import Assignment, Rotation, ScheduleVersion, ScheduleYear
 
 router = Router(tags=["schedules"])
 
@@ -166,3 +167,132 @@ def check(
         "costs": adapters.costs_summary(report.costs),
         "objective": report.objective,
     }
+
+
+# --- Configuration: rotations and the rules document ----------------------------------------
+# GET    /api/schedules/{slug}/rotations?year=ID         the program's rotations
+# GET    /api/schedules/{slug}/rotations/{code}?year=ID  one of them
+# PUT    /api/schedules/{slug}/rotations/{code}?year=ID  add (201) or change (200) one
+# DELETE /api/schedules/{slug}/rotations/{code}?year=ID  delete one no version or rule uses
+# GET    /api/schedules/{slug}/rules?year=ID             the year's rules document
+# PUT    /api/schedules/{slug}/rules?year=ID             replace it (nothing saved if invalid)
+# Editors only (403 for readers, 404 for everyone else). A value that does not fit answers 422
+# with {"detail": [{"loc": ["body", field...], "msg": ...}]}, the same shape as a body that
+# does not match the schema; a write that cannot be done as asked answers 409.
+
+
+class CoverageIn(Schema):
+    role: Literal["intern", "senior", "any"] = "any"
+    min: int = 0
+    max: int | None = None
+
+
+class RotationIn(Schema):
+    """A rotation's values; ``code`` renames it (the rules follow)."""
+
+    code: str | None = None
+    name: str | None = None
+    category: str | None = None
+    site: str | None = None
+    length: int | None = None
+    pgys: list[int] | None = None
+    tracks: list[str] | None = None
+    coverage: list[CoverageIn] | None = None
+    sort_order: int | None = None
+
+
+class RotationOut(Schema):
+    id: int
+    code: str
+    name: str
+    category: str
+    site: str
+    length: int
+    pgys: list[int]
+    tracks: list[str]
+    coverage: list[dict[str, Any]]
+    sort_order: int
+
+
+def _unprocessable(errors: dict[str, str]) -> NinjaValidationError:
+    return NinjaValidationError(
+        [
+            {"loc": ["body", *(p for p in path.split(".") if p)], "msg": msg, "type": "value_error"}
+            for path, msg in errors.items()
+        ]
+    )
+
+
+def _rotation_out(rot: Rotation) -> dict[str, Any]:
+    return {"id": rot.pk, **{k: getattr(rot, k) for k in config.ROTATION_FIELDS}}
+
+
+@router.get("/{slug}/rotations", response=list[RotationOut])
+def rotations(request: HttpRequest, slug: str, year: int | None = None) -> list[dict[str, Any]]:
+    acc = _year(request, slug, year, edit=True)
+    return [_rotation_out(r) for r in Rotation.objects.filter(program_id=acc.program.pk)]
+
+
+@router.get("/{slug}/rotations/{code}", response=RotationOut)
+def rotation(request: HttpRequest, slug: str, code: str, year: int | None = None) -> dict[str, Any]:
+    acc = _year(request, slug, year, edit=True)
+    rot = Rotation.objects.filter(program_id=acc.program.pk, code=code).first()
+    if rot is None:
+        raise Http404("No such rotation")
+    return _rotation_out(rot)
+
+
+@router.put("/{slug}/rotations/{code}", response={200: RotationOut, 201: RotationOut})
+def put_rotation(
+    request: HttpRequest, slug: str, code: str, payload: RotationIn, year: int | None = None
+) -> Status[dict[str, Any]]:
+    """Add the rotation ``code`` or change it (fields left out keep their values)."""
+    acc = _year(request, slug, year, edit=True)
+    rot = Rotation.objects.filter(program_id=acc.program.pk, code=code).first()
+    data = payload.dict(exclude_unset=True)
+    if payload.coverage is not None:
+        data["coverage"] = [c.dict() for c in payload.coverage]
+    if rot is None:
+        data.setdefault("code", code)
+    try:
+        saved = actions.do_save_rotation(request.user, acc.schedule_year, rot, data)
+    except actions.ConfigError as e:
+        raise _unprocessable(e.errors) from e
+    except actions.ScheduleError as e:
+        raise HttpError(409, str(e)) from e
+    return Status(201 if rot is None else 200, _rotation_out(saved))
+
+
+@router.delete("/{slug}/rotations/{code}", response={204: None})
+def delete_rotation(
+    request: HttpRequest, slug: str, code: str, year: int | None = None
+) -> Status[None]:
+    acc = _year(request, slug, year, edit=True)
+    rot = Rotation.objects.filter(program_id=acc.program.pk, code=code).first()
+    if rot is None:
+        raise Http404("No such rotation")
+    try:
+        actions.do_delete_rotation(request.user, acc.schedule_year, rot)
+    except actions.ScheduleError as e:
+        raise HttpError(409, str(e)) from e
+    return Status(204, None)
+
+
+@router.get("/{slug}/rules", response=dict[str, Any])
+def get_rules(request: HttpRequest, slug: str, year: int | None = None) -> dict[str, Any]:
+    """The year's rules document (see meded.schedules.rules for its keys)."""
+    acc = _year(request, slug, year, edit=True)
+    rules = acc.schedule_year.rules
+    return rules if isinstance(rules, dict) else {}
+
+
+@router.put("/{slug}/rules", response=dict[str, Any])
+def put_rules(
+    request: HttpRequest, slug: str, payload: Body[dict[str, Any]], year: int | None = None
+) -> dict[str, Any]:
+    """Replace the year's rules document; a problem answers 422 naming its path."""
+    acc = _year(request, slug, year, edit=True)
+    try:
+        return actions.do_set_rules(request.user, acc.schedule_year, payload)
+    except actions.ConfigError as e:
+        raise _unprocessable(e.errors) from e

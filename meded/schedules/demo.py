@@ -25,6 +25,7 @@ from meded.schedules.models import (
     ElectivePreference,
     RequestStatus,
     Rotation,
+    RotationHistory,
     ScheduleYear,
     VacationRequest,
 )
@@ -206,6 +207,7 @@ def rules_document() -> dict[str, Any]:
     return {
         "intern_pgys": [1],
         "vacation_pending_weight": 10,
+        "wish_weight": 5,
         "preference_weights": [5, 3, 1],
         "requirements": [
             {
@@ -289,6 +291,23 @@ def rules_document() -> dict[str, Any]:
                 "weight": 20,
                 "description": "PGY-2: a block in the ED (soft)",
             },
+            # Over residency (earlier years from history): critical care 2-6 months
+            # (rules.md section 2, unverified, so numbers here are configuration).
+            {
+                "id": "icu_residency_max",
+                "target": icu,
+                "scope": "residency",
+                "max": 12,
+                "description": "Critical care at most 12 blocks (6 months) over residency",
+            },
+            {
+                "id": "icu_residency_min",
+                "target": icu,
+                "who": {"pgys": [3]},
+                "scope": "residency",
+                "min": 4,
+                "description": "By graduation at least 4 blocks (2 months) of critical care",
+            },
             *[
                 {
                     "id": f"once_{code}",
@@ -302,12 +321,27 @@ def rules_document() -> dict[str, Any]:
         ],
         "windows": [
             {
-                "id": "psp_early_research",
+                "id": "psp_early_elective",
                 "who": {"pgys": [1], "tracks": SCIENTIST},
-                "target": _t(categories=["research"]),
+                "target": _t(categories=["elective", "research"]),
                 "first": 0,
                 "last": N_BLOCKS // 2 - 1,
-                "description": "Physician-scientist interns: research in the first half",
+                "description": (
+                    "Physician-scientist interns: an early elective block (specialty of "
+                    "interest or research) in the first half of internship"
+                ),
+            },
+            {
+                "id": "psp_pgy2_research_late",
+                "who": {"pgys": [2], "tracks": SCIENTIST},
+                "target": _t(categories=["research"]),
+                "first": N_BLOCKS - 6,
+                "last": N_BLOCKS - 1,
+                "min_blocks": 2,
+                "weight": 20,
+                "description": (
+                    "Physician-scientist PGY-2s: research electives at the end of the year (soft)"
+                ),
             },
         ],
         "templates": [
@@ -418,7 +452,45 @@ def load_schedule_demo(
     )
     if created:
         _requests(sy, program, year, day)
+        _history(sy, program, year, day)
     return sy
+
+
+# Weeks per rotation in a prior year of residency (the ICU share varies per resident).
+PRIOR_YEAR_WEEKS = {
+    1: {"wards_mgh": 10, "wards_community": 8, "nf": 4, "acr": 12, "vacation": 4, "ed": 2},
+    2: {"wards_mgh": 6, "wards_community": 4, "nf": 4, "acr": 12, "vacation": 4, "ed": 4},
+}
+
+
+def _history(sy: ScheduleYear, program: Program, year: AcademicYear, day: dt.date) -> None:
+    """Earlier years of residency for today's PGY-2s and PGY-3s, as if typed in from the
+    program's old spreadsheets, so rules "over residency" have something to count."""
+    rots = {r.code: r for r in Rotation.objects.filter(program=program)}
+    rows: list[RotationHistory] = []
+    for i, appt in enumerate(queries.roster(program, year, day=day)):
+        pgy = getattr(appt, "pgy", None)
+        if pgy is None or pgy < 2:
+            continue
+        for back in range(1, pgy):
+            start = year.start_date.replace(year=year.start_date.year - back)
+            prior = AcademicYear.objects.filter(start_date=start).first()
+            if prior is None:
+                s0, e0 = AcademicYear.bounds_for(start)
+                prior = AcademicYear.objects.create(
+                    name=f"{s0.year}-{e0.year}", start_date=s0, end_date=e0
+                )
+            was = pgy - back
+            weeks = dict(PRIOR_YEAR_WEEKS.get(was, PRIOR_YEAR_WEEKS[2]))
+            weeks["micu"] = 4 + 2 * ((i + back) % 3)  # 2-4 blocks of MICU
+            if (i + back) % 2:
+                weeks["ccu"] = 2
+            rows.extend(
+                RotationHistory(appointment=appt, rotation=rots[code], academic_year=prior, weeks=w)
+                for code, w in weeks.items()
+                if code in rots
+            )
+    RotationHistory.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _requests(sy: ScheduleYear, program: Program, year: AcademicYear, day: dt.date) -> None:

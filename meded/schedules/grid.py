@@ -37,6 +37,7 @@ class Row:
     pgy: int | None
     cells: list[Rotation | None]
     mine: bool = False
+    off: frozenset[int] = frozenset()  # blocks on leave or outside the appointment
 
 
 @dataclass
@@ -82,7 +83,9 @@ def build_grid(
     cells = cells_of(version)
     grid = Grid(sy, version, rotations, cells=cells)
     groups: dict[int | None, list[Row]] = defaultdict(list)
-    for appt in adapters.residents_of(sy):
+    appts = adapters.residents_of(sy)
+    leaves = adapters.leaves_of(sy, appts)
+    for appt in appts:
         ap_pgy = getattr(appt, "pgy", None)
         grid.pgy_of[appt.pk] = ap_pgy
         if pgy is not None and ap_pgy != pgy:
@@ -90,7 +93,8 @@ def build_grid(
         if track and (appt.track is None or appt.track.code != track):
             continue
         row = [rotations.get(cells.get((appt.pk, b), 0)) for b in sy.blocks]
-        groups[ap_pgy].append(Row(appt, ap_pgy, row, mine=appt.person_id == person_id))
+        off = adapters.unavailable(sy, appt, leaves.get(appt.pk, ()))
+        groups[ap_pgy].append(Row(appt, ap_pgy, row, appt.person_id == person_id, off))
     grid.groups = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
     return grid
 

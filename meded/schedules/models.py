@@ -219,6 +219,89 @@ class ElectivePreference(models.Model):
         return f"#{self.rank} {self.rotation}"
 
 
+class TimingWish(models.Model):
+    """A resident's "not before / not after" wish: no block of ``rotation`` (or of any
+    rotation of ``category``) before block ``not_before`` or after block ``not_after``
+    (0-based). Soft: each block against it costs the rules' wish_weight."""
+
+    schedule_year = models.ForeignKey(
+        ScheduleYear, on_delete=models.CASCADE, related_name="timing_wishes"
+    )
+    appointment = models.ForeignKey(
+        "org.Appointment", on_delete=models.CASCADE, related_name="timing_wishes"
+    )
+    rotation = models.ForeignKey(
+        Rotation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=30, choices=CATEGORY_CHOICES, blank=True)
+    not_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    not_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["schedule_year", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rotation__isnull=False) | ~Q(category=""),
+                name="timing_wish_has_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(not_before__isnull=False) | Q(not_after__isnull=False),
+                name="timing_wish_has_bound",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Timing wish {self.pk}"
+
+    @property
+    def target_name(self) -> str:
+        if self.rotation_id is not None and self.rotation is not None:
+            return self.rotation.name
+        return self.get_category_display()
+
+    def describe(self) -> str:
+        parts = []
+        if self.not_before is not None:
+            parts.append(f"not before block {self.not_before + 1}")
+        if self.not_after is not None:
+            parts.append(f"not after block {self.not_after + 1}")
+        return f"{self.target_name} " + " and ".join(parts)
+
+
+class RotationHistory(models.Model):
+    """Weeks a trainee spent on a rotation in an earlier academic year, recorded before the
+    program scheduled in this system (imported or typed in). Earlier years' published
+    versions count on their own; both feed requirements with scope "residency"."""
+
+    appointment = models.ForeignKey(
+        "org.Appointment", on_delete=models.CASCADE, related_name="rotation_history"
+    )
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="history")
+    academic_year = models.ForeignKey(
+        "org.AcademicYear", on_delete=models.PROTECT, related_name="+"
+    )
+    weeks = models.PositiveSmallIntegerField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["appointment", "academic_year__start_date", "rotation__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "rotation", "academic_year"],
+                name="rotation_history_unique",
+            ),
+            models.CheckConstraint(condition=Q(weeks__gte=1), name="rotation_history_weeks"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rotation} {self.weeks} wk ({self.academic_year})"
+
+
 class ScheduleVersion(models.Model):
     """One full schedule of a year: solved by the engine (then possibly edited by hand), a
     draft until published. At most one version of a year is published."""

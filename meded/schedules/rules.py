@@ -6,6 +6,7 @@ The document::
     {
       "intern_pgys": [1],                       # PGYs whose role is "intern"; others "senior"
       "vacation_pending_weight": 10,            # cost per pending vacation block not granted
+      "wish_weight": 5,                         # cost per block against a timing wish
       "preference_weights": [5, 3, 1],          # reward for the elective ranked 1st, 2nd, ...
       "requirements":      [{"id", "target", "who", "min", "max", "unit", "scope", "weight"}],
       "windows":           [{"id", "who", "target", "first", "last", "min_blocks", "weight"}],
@@ -53,7 +54,13 @@ RULE_KINDS = (
     "rest_after",
     "fairness",
 )
-TOP_KEYS = {"intern_pgys", "vacation_pending_weight", "preference_weights", *RULE_KINDS}
+TOP_KEYS = {
+    "intern_pgys",
+    "vacation_pending_weight",
+    "wish_weight",
+    "preference_weights",
+    *RULE_KINDS,
+}
 
 
 class RulesError(ValueError):
@@ -64,6 +71,7 @@ class RulesError(ValueError):
 class Rules:
     intern_pgys: tuple[int, ...] = (1,)
     vacation_pending_weight: int = 10
+    wish_weight: int = 5
     preference_weights: tuple[int, ...] = (5, 3, 1)
     requirements: tuple[Requirement, ...] = ()
     windows: tuple[Window, ...] = ()
@@ -215,6 +223,7 @@ def parse_rules(doc: Any) -> Rules:
     return Rules(
         intern_pgys=tuple(interns),
         vacation_pending_weight=_int(doc, "vacation_pending_weight", "rules", 10),
+        wish_weight=_int(doc, "wish_weight", "rules", 5),
         preference_weights=tuple(weights),
         descriptions=descriptions,
         **out,

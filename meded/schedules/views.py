@@ -22,10 +22,12 @@ from meded.org.models import Appointment
 from meded.schedules import access, actions, exports, grid
 from meded.schedules.access import ScheduleAccess
 from meded.schedules.models import (
+    CATEGORY_CHOICES,
     ElectivePreference,
     Rotation,
     ScheduleVersion,
     ScheduleYear,
+    TimingWish,
     VacationRequest,
 )
 
@@ -91,8 +93,19 @@ def year(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "tracks": acc.program.tracks.all(),
             "blocks": acc.schedule_year.block_dates(),
             "colors": grid.COLORS,
+            "rotation_names": {r.code: r.name for r in g.rotations.values()},
+            "next_block": _next_block(acc.schedule_year),
         },
     )
+
+
+def _next_block(sy: ScheduleYear) -> int:
+    """The first block that starts after today (1-based), for the re-plan form."""
+    today = timezone.localdate()
+    for b, start, _ in sy.block_dates():
+        if start > today:
+            return b + 1
+    return sy.n_blocks
 
 
 @login_required
@@ -205,6 +218,42 @@ def publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except actions.ScheduleError as e:
         messages.error(request, str(e))
     return redirect(_year_url(acc, version))
+
+
+@login_required
+def repair(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Re-plan a version from a block on (mid-year changes), as a new draft."""
+    acc = access.get_schedule_year(request.user, slug, pk, edit=True)
+    if (refused := _post_only(request)) is not None:
+        return refused
+    base = access.get_version(acc, request.POST.get("v"))
+    block = _int(request.POST.get("from_block"))  # 1-based on screen
+    try:
+        version = actions.do_repair(request.user, base, -1 if block is None else block - 1)
+    except actions.ScheduleError as e:
+        messages.error(request, str(e))
+        return redirect(_year_url(acc, base))
+    assert version.job_id is not None
+    return redirect("schedules:job", version.job_id)
+
+
+@login_required
+def alternatives(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Several different good schedules to compare, as drafts."""
+    acc = access.get_schedule_year(request.user, slug, pk, edit=True)
+    if (refused := _post_only(request)) is not None:
+        return refused
+    n = _int(request.POST.get("n")) or 0
+    within = _int(request.POST.get("within_pct"))
+    try:
+        version = actions.do_alternatives(
+            request.user, acc.schedule_year, n, within_pct=5.0 if within is None else within
+        )
+    except actions.ScheduleError as e:
+        messages.error(request, str(e))
+        return redirect(_year_url(acc))
+    assert version.job_id is not None
+    return redirect("schedules:job", version.job_id)
 
 
 @login_required
@@ -324,6 +373,36 @@ def requests_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 codes = [request.POST.get(f"rank{i}", "") for i in range(1, 4)]
                 actions.do_rank_electives(request.user, sy, codes)
                 messages.success(request, "Your elective ranking is saved.")
+            elif what == "wish":
+                before, after = (
+                    _int(request.POST.get("not_before")),
+                    _int(request.POST.get("not_after")),
+                )
+                actions.do_add_wish(
+                    request.user,
+                    sy,
+                    rotation_code=request.POST.get("rotation", ""),
+                    category=request.POST.get("category", ""),
+                    not_before=None if before is None else before - 1,
+                    not_after=None if after is None else after - 1,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, "Your timing wish is saved.")
+            elif what == "withdraw_wish":
+                wish = TimingWish.objects.filter(
+                    schedule_year=sy, pk=_int(request.POST.get("wish")) or 0
+                ).first()
+                if wish is None:
+                    raise Http404("No such wish")
+                actions.do_withdraw_wish(request.user, wish)
+                messages.success(request, "Your timing wish is withdrawn.")
+            elif what == "decide_wish":
+                wish = TimingWish.objects.filter(
+                    schedule_year=sy, pk=_int(request.POST.get("wish")) or 0
+                ).first()
+                if wish is None:
+                    raise Http404("No such wish")
+                actions.do_decide_wish(request.user, wish, request.POST.get("status", ""))
             elif what == "decide":
                 req = (
                     VacationRequest.objects.filter(
@@ -346,9 +425,13 @@ def requests_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     prefs = ElectivePreference.objects.filter(schedule_year=sy).select_related(
         "appointment__person", "rotation"
     )
+    wishes = TimingWish.objects.filter(schedule_year=sy).select_related(
+        "appointment__person", "rotation"
+    )
     if not acc.can_edit:
         vacations = vacations.filter(appointment=mine)
         prefs = prefs.filter(appointment=mine)
+        wishes = wishes.filter(appointment=mine)
     return render(
         request,
         "schedules/requests.html",
@@ -360,6 +443,9 @@ def requests_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "open": sy.requests_are_open(timezone.localdate()),
             "vacations": vacations,
             "prefs": prefs,
+            "wishes": wishes,
+            "rotations": Rotation.objects.filter(program_id=sy.program_id),
+            "categories": CATEGORY_CHOICES,
             "electives": Rotation.objects.filter(
                 program_id=sy.program_id, category__in=actions.ELECTIVE_CATEGORIES
             ),
@@ -421,4 +507,18 @@ def _job_ctx(j: Any, version: ScheduleVersion) -> dict[str, Any]:
         "program": version.schedule_year.program,
         "points": points[-10:],
         "chart": _chart(points),
+        "others": list(
+            ScheduleVersion.objects.filter(job_id=j.pk).exclude(pk=version.pk).order_by("number")
+        ),
     }
+
+
+@login_required
+def export_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The version's grid as a printable PDF (same access as the CSV)."""
+    acc, g = _export_grid(request, slug, pk)
+    assert g.version is not None
+    name = f"{acc.program.slug}-{acc.schedule_year.academic_year}-v{g.version.number}.pdf"
+    response = _download(exports.grid_pdf(g, timezone.now()), "application/pdf", name)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -37,6 +37,10 @@ SELF = {
     "org/roster-template.xlsx",
     "api/roster-template",
 }
+# Open to whoever holds a secret token in the URL (calendar apps cannot sign in). Swept as
+# guarded with a made-up token, and checked below to answer 404, never a sign-in redirect.
+TOKEN = {"calendars/feed/<slug:token>.ics"}
+MADE_UP_TOKEN = "Xq3v9k2LmN8pR4sT6uW1yZ0aB5cD7eF9gH2jK4lM6nP"
 # Write endpoints: checked with a well-formed POST (so the answer is about access, not form).
 POST_ONLY = {"api/programs/<slug>/roster/import"}
 ROSTER = b"email,first_name,last_name,track,pgy\nx@example.org,A,B,categorical,1\n"
@@ -74,9 +78,16 @@ def values(im: Program) -> dict[str, str]:
         "<int:pk>": str(appt.person_id),
         "<person_id>": str(appt.person_id),
         "<slug:code>": "ima",
+        "<slug:token>": MADE_UP_TOKEN,
         "<uuid:pk>": str(job.pk),
         "<job_id>": str(job.pk),
         "trainees/<int:pk>": f"trainees/{appt.pk}",
+        "<slug:kind>": "requirements",
+        "<str:rule_id>": "vacation",
+        "<int:rotation_id>": "1",
+        "<code>": "micu",
+        "<int:block>": "1",
+        "<int:swap_id>": "1",
     }
 
 
@@ -96,7 +107,7 @@ def guarded() -> list[str]:
 
 def test_every_route_is_either_public_self_or_guarded():
     all_routes = set(routes())
-    assert all_routes >= PUBLIC | SELF | POST_ONLY, "a classified route no longer exists"
+    assert all_routes >= PUBLIC | SELF | POST_ONLY | TOKEN, "a classified route no longer exists"
     assert len(guarded()) >= 30
 
 
@@ -131,3 +142,12 @@ def test_an_anonymous_visitor_gets_nothing_from_a_guarded_route(as_user, values,
 @pytest.mark.parametrize("route", sorted(PUBLIC - {"accounts/logout/"}))
 def test_public_routes_answer_anyone(as_user, values, route):
     assert as_user(None).get(fill(route, values)).status_code == 200
+
+
+@pytest.mark.parametrize("route", sorted(TOKEN))
+@pytest.mark.parametrize("username", [None, "outsider", "surgery-coordinator", "gme-admin"])
+def test_a_secret_token_route_answers_404_to_anyone_without_the_token(
+    as_user, values, route, username
+):
+    r = as_user(username).get(fill(route, values))
+    assert r.status_code == 404

@@ -11,13 +11,14 @@ the sub-problem's objective differs from the full one by a constant.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from meded.engine.blocks.check import check
-from meded.engine.blocks.model import CoverageRule, Problem, Rotation, Schedule
+from meded.engine.blocks.check import check, stints
+from meded.engine.blocks.model import CoverageRule, Problem, Resident, Rotation, Schedule, Unit
 from meded.engine.blocks.solve import FAST_PRESOLVE, Progress, Result, solve
 
 SOFT_MIN_WEIGHT = 1000
@@ -91,9 +92,34 @@ class _Index:
         return _Stats(rep.scores.get(rid, 0), pref, metrics)
 
 
+def freeze_outside(
+    problem: Problem, res: Resident, row: dict[int, str], first: int, last: int
+) -> Resident:
+    """``res`` with every stint of ``row`` that starts outside blocks [first, last] pinned and
+    every idle block outside them made unavailable, so only the window can change."""
+    pins = dict(res.pins)
+    busy: set[int] = set()
+    for st in stints(problem, row):
+        busy.update(range(st.start, st.start + st.length))
+        if not first <= st.start <= last:
+            for b in range(st.start, st.start + st.length):
+                pins[b] = st.rotation
+    idle = {b for b in problem.blocks if not first <= b <= last and b not in busy}
+    return replace(
+        res, pins=tuple(sorted(pins.items())), unavailable=res.unavailable | frozenset(idle)
+    )
+
+
 def restrict(
-    problem: Problem, schedule: Schedule, free: set[str], stats: dict[str, _Stats], index: _Index
+    problem: Problem,
+    schedule: Schedule,
+    free: set[str],
+    stats: dict[str, _Stats],
+    index: _Index,
+    window: tuple[int, int] | None = None,
 ) -> Problem:
+    """The sub-problem of the residents in ``free`` (optionally only blocks ``window`` of
+    theirs), everyone else fixed as in ``schedule``."""
     p = problem
     fixed = [r for r in p.residents if r.id not in free]
     occ: dict[tuple[str, int, str], int] = defaultdict(int)
@@ -131,7 +157,259 @@ def restrict(
     for e in p.equity:
         caps = [stats[r.id].score for r in fixed if e.who.matches(r)]
         eqs.append(replace(e, cap=min(caps) if caps else e.cap))
-    return replace(sub, fairness=tuple(fair), equity=tuple(eqs), _cache={})
+    residents = sub.residents
+    if window is not None:
+        residents = tuple(
+            freeze_outside(p, r, schedule.get(r.id, {}), window[0], window[1]) for r in residents
+        )
+    return replace(
+        sub, residents=residents, fairness=tuple(fair), equity=tuple(eqs), _cache={}
+    )
+
+
+
+
+def tightness(problem: Problem, res: Resident) -> float:
+    """How full a resident's year must be: blocks its requirement minimums need (or every
+    available block when assignment is full) over its available blocks."""
+    avail = max(1, problem.calendar.n_blocks - len(res.unavailable))
+    if problem.full_assignment:
+        return 1.0
+    need = 0
+    for req in problem.requirements:
+        if req.min and req.weight is None and req.who.matches(res):
+            rots = [r for r in problem.select(req.target) if problem.eligible(res, r)]
+            per_unit = min((r.length for r in rots), default=1) if req.unit == Unit.STINTS else 1
+            need += req.min * per_unit
+    return need / avail
+
+
+NEIGHBOURHOODS = ("random", "worst", "related", "window", "shortage")
+
+
+@dataclass
+class _Kind:
+    size: float
+    tries: int = 0
+    gains: int = 0
+
+
+@dataclass
+class _State:
+    schedule: Schedule
+    stats: dict[str, _Stats]
+    objective: int  # of the softened problem (shortage below staffing minimums priced)
+    version: int = 0
+    feasible_at: float | None = None
+    kinds: dict[str, _Kind] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Search:
+    """Resident-neighbourhood LNS over sub-problems (``restrict``), ``workers`` threads at
+    once, each re-optimizing its neighbourhood with a single-threaded CP-SAT; improvements
+    are committed optimistically (re-checked in full when another thread committed first)."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        soft: Problem,
+        state: _State,
+        index: _Index,
+        t0: float,
+        deadline: float,
+        sub_time: float,
+        group: int,
+        seed: int,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.p, self.soft, self.state, self.index = problem, soft, state, index
+        self.t0, self.deadline, self.sub_time, self.seed = t0, deadline, sub_time, seed
+        self.on_progress = on_progress
+        self.ids = [r.id for r in soft.residents]
+        self.progress: list[Progress] = []
+        n = len(self.ids)
+        self.state.kinds = {
+            "random": _Kind(min(n, group)),
+            "worst": _Kind(min(n, group)),
+            "related": _Kind(min(n, group)),
+            "window": _Kind(min(n, 2 * group)),
+            "shortage": _Kind(min(n, group)),
+        }
+        self.able: dict[str, set[str]] = defaultdict(set)  # rotation -> eligible residents
+        for r in soft.residents:
+            for rot in soft.rotations:
+                if soft.eligible(r, rot):
+                    self.able[rot.id].add(r.id)
+        self.cover_cache: dict[tuple[str, str, int], bool] = {}
+        self.mins = [
+            (rot.id, b, c.min)
+            for rot in problem.rotations
+            for c in rot.coverage
+            if c.min and c.weight is None
+            for b in problem.blocks
+            if not c.blocks or b in c.blocks
+        ]
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def can_cover(self, rid: str, rot: str, block: int) -> bool:
+        """Whether ``rid``'s own rules (requirements, prerequisites, availability, ...) allow
+        being on ``rot`` in ``block``, everyone else ignored. Cached: it never changes."""
+        key = (rid, rot, block)
+        if key not in self.cover_cache:
+            sub = self.index.sub({rid})
+            res = sub.residents[0]
+            sub = replace(
+                sub,
+                residents=(replace(res, pins=(*res.pins, (block, rot))),),
+                preferences=(),
+                site_changes=(),
+                waiting=(),
+                equity=(),
+                fairness=(),
+                _cache={},
+            )
+            out = solve(sub, time_limit=0.5, workers=1, params=dict(FAST_PRESOLVE))
+            # unknown within the limit counts as possible
+            self.cover_cache[key] = out.status != "INFEASIBLE"
+        return self.cover_cache[key]
+
+    def note(self) -> None:
+        pr = Progress(time.perf_counter() - self.t0, self.state.objective, float("nan"))
+        self.progress.append(pr)
+        if self.on_progress:
+            self.on_progress(pr)
+
+    # -- neighbourhoods ------------------------------------------------------------------
+    def _short_cells(self, sched: Schedule) -> list[tuple[str, int]]:
+        count: dict[tuple[str, int], int] = defaultdict(int)
+        for row in sched.values():
+            for b, k in row.items():
+                count[(k, b)] += 1
+        return [(k, b) for k, b, lo in self.mins if count[(k, b)] < lo]
+
+    def neighbourhood(
+        self, kind: str, size: int, rng: random.Random, sched: Schedule, stats: dict[str, _Stats]
+    ) -> tuple[set[str], tuple[int, int] | None]:
+        ids = self.ids
+        size = max(1, min(len(ids), size))
+        free: set[str] = set()
+        window = None
+        if kind == "worst" and self.p.equity:
+            worst = sorted(ids, key=lambda r: (stats[r].score, rng.random()))
+            free = set(worst[: max(1, size // 2)])
+        elif kind == "related":
+            seed = rng.choice(ids)
+            mine = set(sched.get(seed, {}).values())
+            sites = {self.soft.rotation(k).site for k in mine}
+            near = [
+                r
+                for r in ids
+                if r != seed
+                and any(
+                    k in mine or self.soft.rotation(k).site in sites
+                    for k in set(sched.get(r, {}).values())
+                )
+            ]
+            free = {seed} | set(rng.sample(near, min(len(near), size - 1)))
+        elif kind == "window":
+            n = self.p.calendar.n_blocks
+            width = max(2, min(n, rng.randint(max(2, n // 4), max(2, n // 2))))
+            first = rng.randrange(n - width + 1)
+            window = (first, first + width - 1)
+        elif kind == "shortage":
+            short = self._short_cells(sched)
+            if short:
+                k, b = rng.choice(short)
+                size = max(size, 4)
+                # residents whose own rules let them be on it then, those on it already
+                # (who may move their stint) first
+                pool = sorted(self.able.get(k, set()))
+                rng.shuffle(pool)
+                pool.sort(key=lambda r: k not in sched.get(r, {}).values())
+                for r in pool:
+                    if len(free) >= size - 1:
+                        break
+                    if self.can_cover(r, k, b):
+                        free.add(r)
+        rest = [r for r in ids if r not in free]
+        free |= set(rng.sample(rest, min(len(rest), max(0, size - len(free)))))
+        return free, window
+
+    # -- one step ------------------------------------------------------------------------
+    def step(self, rng: random.Random, kind: str) -> None:
+        st = self.state
+        with st.lock:
+            version = st.version
+            sched = {r: dict(row) for r, row in st.schedule.items()}
+            stats = dict(st.stats)
+            size = round(st.kinds[kind].size)
+        free, window = self.neighbourhood(kind, size, rng, sched, stats)
+        sub = restrict(self.soft, sched, free, stats, self.index, window)
+        hint = {r: sched[r] for r in free}
+        limit = min(self.sub_time * (2 if kind == "shortage" else 1), self.left())
+        if limit < 0.05:
+            return
+        params: dict[str, object] = dict(FAST_PRESOLVE)
+        params["random_seed"] = rng.randrange(1 << 30)
+        res = solve(sub, time_limit=limit, workers=1, hint=hint, params=params)
+        info = st.kinds[kind]
+        with st.lock:
+            info.tries += 1
+            if res.status == "OPTIMAL":
+                info.size = min(len(self.ids), info.size * 1.15 + 0.5)
+            else:
+                info.size = max(3.0, info.size * 0.85)
+        if not res.feasible:
+            return
+        new = {r: res.schedule.get(r, {}) for r in free}
+        if new == hint:
+            return
+        delta = check(sub, new).objective - check(sub, hint).objective
+        if delta > 0:
+            return
+        with st.lock:
+            if st.version != version:
+                cand = dict(st.schedule)
+                cand.update(new)
+                rep = check(self.soft, cand)
+                if not rep.ok or rep.objective > st.objective:
+                    return
+                delta = rep.objective - st.objective
+            for r in free:
+                st.schedule[r] = new[r]
+                st.stats[r] = self.index.stats(r, st.schedule)
+            st.objective += delta
+            st.version += 1
+            if delta < 0:
+                info.gains += 1
+                self.note()
+            if st.feasible_at is None and check(self.p, st.schedule).ok:
+                st.feasible_at = time.perf_counter() - self.t0
+
+    def worker(self, index: int) -> None:
+        rng = random.Random(self.seed * 7919 + index)
+        kinds = [k for k in NEIGHBOURHOODS if k != "worst" or self.p.equity]
+        while self.left() > 0.1:
+            with self.state.lock:
+                short = self.state.feasible_at is None
+                weights = [
+                    (0.0 if k == "shortage" and not short else 1.0)
+                    + 4.0 * (self.state.kinds[k].gains + 1) / (self.state.kinds[k].tries + 2)
+                    for k in kinds
+                ]
+            self.step(rng, rng.choices(kinds, weights)[0])
+
+    def run(self, workers: int) -> None:
+        threads = [
+            threading.Thread(target=self.worker, args=(i,)) for i in range(max(1, workers))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
 
 def solve_decomposed(
@@ -142,13 +420,18 @@ def solve_decomposed(
     group: int = 6,
     sub_time: float = 1.0,
     initial: Schedule | None = None,
-    build_group: int = 4,
-    build_time: float = 0.5,
+    build_group: int = 1,
+    build_time: float = 0.2,
     on_progress: Callable[[Progress], None] | None = None,
+    log: bool = False,
 ) -> Result:
-    """Construct resident by resident (or start from ``initial``), then LNS over groups of
-    residents. Staffing minimums are searched as heavily weighted soft terms, so the result
-    is feasible only when those terms reach zero (``status`` says FEASIBLE then)."""
+    """Construct resident by resident, tightest first (or start from ``initial``), then LNS
+    over neighbourhoods of residents: random, the worst-off (equity), residents sharing
+    rotations or sites, everyone's stints inside a window of blocks, and residents able to
+    fill a staffing shortage, chosen adaptively; ``workers`` single-threaded sub-solves run
+    at once. Staffing minimums are searched as heavily weighted soft terms, so the result is
+    feasible only when those terms reach zero (``status`` says FEASIBLE then). Times are
+    measured from the call."""
     t0 = time.perf_counter()
     rng = random.Random(seed)
     soft = soften(problem)
@@ -158,66 +441,77 @@ def solve_decomposed(
         {r: dict(initial.get(r, {})) for r in ids} if initial else {r: {} for r in ids}
     )
     stats = {r: index.stats(r, sched) for r in ids}
-    progress: list[Progress] = []
 
     def left() -> float:
         return time_limit - (time.perf_counter() - t0)
 
-    def step(free: set[str], limit: float) -> int | None:
-        """Re-optimize ``free``; returns the objective change, or None if infeasible."""
-        sub = restrict(soft, sched, free, stats, index)
+    def place(free: set[str], limit: float) -> bool:
+        # placing: without site changes and equity, which slow CP-SAT's first solution
+        # down; the search below optimizes them
+        sub = replace(
+            restrict(soft, sched, free, stats, index),
+            site_changes=(),
+            equity=(),
+            fairness=(),
+            _cache={},
+        )
         hint = {r: sched[r] for r in free}
-        res = solve(sub, time_limit=limit, workers=workers, hint=hint, params=dict(FAST_PRESOLVE))
+        params: dict[str, object] = dict(FAST_PRESOLVE)
+        params["random_seed"] = rng.randrange(1 << 30)
+        res = solve(sub, time_limit=limit, workers=1, hint=hint, params=params)
         if not res.feasible:
-            return None
-        before = check(sub, hint).objective
-        after = check(sub, res.schedule).objective
-        if after < before or not all(hint.values()):
-            for r in free:
-                sched[r] = res.schedule.get(r, {})
-                stats[r] = index.stats(r, sched)
-            return after - before
-        return 0
-
-    def objective() -> int:
-        return check(soft, sched).objective
+            return False
+        for r in free:
+            sched[r] = res.schedule.get(r, {})
+        for r in free:
+            stats[r] = index.stats(r, sched)
+        return True
 
     if initial is None:
-        order = sorted(ids, key=lambda r: rng.random())
-        for i in range(0, len(order), build_group):
+        tight = {r.id: tightness(soft, r) for r in soft.residents}
+        order = sorted(ids, key=lambda r: (-tight[r], rng.random()))
+        for i in range(0, len(order), max(1, build_group)):
             if left() <= 0:
                 break
-            free = set(order[i : i + build_group])
-            k = 4
-            while step(free, max(0.2, min(build_time, left()))) is None and left() > 0:
+            free = set(order[i : i + max(1, build_group)])
+            k = 2
+            while not place(free, max(0.2, min(build_time, left()))) and left() > 0:
                 done = [r for r in ids if sched[r] and r not in free]
                 free = free | set(rng.sample(done, min(k, len(done))))
                 k *= 2
-    first_s = time.perf_counter() - t0
-    cur = objective()
-    progress.append(Progress(first_s, cur, float("nan")))
-    if on_progress:
-        on_progress(progress[-1])
-    size = min(group, len(ids))
-    while left() > 0.3:
-        free = set(rng.sample(ids, size))
-        if rng.random() < 0.5 and problem.equity:
-            free.add(min(ids, key=lambda r: stats[r].score))
-        delta = step(free, min(sub_time, left()))
-        if delta:
-            cur += delta
-            progress.append(Progress(time.perf_counter() - t0, cur, float("nan")))
-            if on_progress:
-                on_progress(progress[-1])
+    state = _State(sched, stats, check(soft, sched).objective)
+    if log:
+        print(f"constructed in {time.perf_counter() - t0:.1f}s: objective {state.objective}")
+    if check(problem, sched).ok and all(sched.values()):
+        state.feasible_at = time.perf_counter() - t0
+    search = _Search(
+        problem,
+        soft,
+        state,
+        index,
+        t0,
+        t0 + time_limit,
+        sub_time,
+        group,
+        seed,
+        on_progress,
+    )
+    search.note()
+    search.run(workers)
+    if log:
+        for name, kind in state.kinds.items():
+            print(f"lns {name}: size {kind.size:.1f} tries {kind.tries} gains {kind.gains}")
     wall = time.perf_counter() - t0
+    sched = state.schedule
     rep = check(problem, sched)
     feasible = rep.ok and all(sched.values())
+    progress = search.progress
     return Result(
         status="FEASIBLE" if feasible else "UNKNOWN",
         schedule=sched,
         objective=float(rep.objective) if feasible else None,
         bound=None,
-        first_feasible_s=first_s if feasible else None,
+        first_feasible_s=state.feasible_at if feasible else None,
         best_s=progress[-1].wall_s if progress else None,
         wall_s=wall,
         workers=workers,

@@ -144,10 +144,17 @@ def add_assignment(ctx: Ctx) -> None:
     n = p.calendar.n_blocks
     for res in p.residents:
         cover: dict[tuple[int, str], list[cp_model.IntVar]] = defaultdict(list)
+        # a pinned block admits only its rotation: no other stint may cover it (kept when
+        # explaining, where a pin is a relaxable assumption)
+        pinned = {} if ctx.explain else dict(res.pins)
         for rot in p.rotations:
             if not p.eligible(res, rot):
                 continue
             for b in range(n):
+                if pinned and any(
+                    pinned.get(bb, rot.id) != rot.id for bb in range(b, b + rot.length)
+                ):
+                    continue
                 if p.can_start(res, rot, b):
                     v = m.new_bool_var(f"s[{res.id},{rot.id},{b}]")
                     ctx.start[(res.id, rot.id, b)] = v
@@ -231,12 +238,17 @@ def add_coverage(ctx: Ctx) -> None:
                 ]
                 role = cov.role or "all"
                 key = f"coverage:{rot.id}:{role}:{i}:{b}"
+                hi = cov.max
+                if hi is not None and hi >= len(vs) and not ctx.explain:
+                    hi = None  # each resident counts at most once: the cap cannot bind
+                if cov.min <= 0 and hi is None:
+                    continue
                 ctx.bound(
                     key=key,
                     message=_coverage_message(ctx, rot, b, cov.role, cov.min, cov.max),
                     expr=_sum(vs),
                     lo=cov.min,
-                    hi=cov.max,
+                    hi=hi,
                     weight=cov.weight,
                     rule=f"coverage:{rot.id}:{role}",
                     resident=None,
@@ -563,65 +575,60 @@ def add_wishes(ctx: Ctx) -> None:
 
 
 def add_site_changes(ctx: Ctx) -> None:
-    """SOFT. Weight per change of site between consecutive stints (idle gaps ignored)."""
+    """SOFT. Weight per change of site between consecutive stints (idle gaps ignored).
+
+    Each block has one "current site" ``at[s][b]``: the site of the stint covering it, free
+    while idle. Every change of current site costs; at the minimum the current site stays
+    put through idle blocks, so the changes are exactly those between consecutive stints
+    at different sites."""
     p, m = ctx.problem, ctx.model
     rm = p.rotation_map()
     n = p.calendar.n_blocks
     for sc in p.site_changes:
         r = sc.resident
-        sites = sorted({rm[k].site for k, _, _ in ctx.starts_by_r.get(r, ())})
+        starts = ctx.starts_by_r.get(r, ())
+        sites = sorted({rm[k].site for k, _, _ in starts})
         if len(sites) < 2:
             continue
-        cur_prev: dict[str, cp_model.IntVar] | None = None
+        first = min(b for _, b, _ in starts)
+        last = max(b + rm[k].length for k, b, _ in starts)
+        at = {
+            (s, b): m.new_bool_var(f"site[{r},{s},{b}]") for s in sites for b in range(first, last)
+        }
+        for b in range(first, last):
+            m.add_exactly_one(at[(s, b)] for s in sites)
+        for k, b, v in starts:
+            for bb in range(b, b + rm[k].length):
+                m.add_implication(v, at[(rm[k].site, bb)])
         chg_vars = []
-        starts_at: dict[tuple[int, str], list[cp_model.IntVar]] = defaultdict(list)
-        for k, b, v in ctx.starts_by_r.get(r, ()):
-            starts_at[(b, rm[k].site)].append(v)
-        for b in range(n):
-            occ_site = {
-                s: [v for k, v in ctx.by_rb.get((r, b), ()) if rm[k].site == s] for s in sites
-            }
-            occ = _sum(v for vs in occ_site.values() for v in vs)
-            cur = {s: m.new_bool_var("") for s in sites}
+        for b in range(first + 1, min(last, n)):
+            chg = m.new_bool_var(f"chg[{r},{b}]")
             for s in sites:
-                os_ = _sum(occ_site[s])
-                m.add(cur[s] >= os_)
-                m.add(cur[s] <= os_ + 1 - occ)
-                if cur_prev is not None:
-                    m.add(cur[s] >= cur_prev[s] - occ)
-                    m.add(cur[s] <= cur_prev[s] + occ)
-                else:
-                    m.add(cur[s] <= os_)
-            if cur_prev is not None and any(starts_at.get((b, s)) for s in sites):
-                chg = m.new_bool_var(f"chg[{r},{b}]")
-                prev_any = _sum(cur_prev.values())
-                for s in sites:
-                    st = starts_at.get((b, s))
-                    if st:
-                        m.add(chg >= _sum(st) + prev_any - cur_prev[s] - 1)
-                chg_vars.append(chg)
-            cur_prev = cur
+                m.add_bool_or([~at[(s, b)], at[(s, b - 1)], chg])
+            chg_vars.append(chg)
         if chg_vars:
             ctx.term("site_change", r, "site changes", sc.weight, _sum(chg_vars), len(chg_vars))
 
 
 def add_waiting(ctx: Ctx) -> None:
-    """SOFT. Weight per idle block before the resident's last occupied block."""
+    """SOFT. Weight per idle block before the resident's last occupied block: the end of the
+    last stint minus the blocks occupied."""
     p, m = ctx.problem, ctx.model
+    rm = p.rotation_map()
     n = p.calendar.n_blocks
     for w in p.waiting:
-        occs = [
-            (b, _sum(v for _, v in ctx.by_rb.get((w.resident, b), ())))
-            for b in range(n)
-            if ctx.by_rb.get((w.resident, b))
-        ]
-        if not occs:
+        by_start: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for k, b, v in ctx.starts_by_r.get(w.resident, ()):
+            by_start[b].append((b + rm[k].length, v))
+        if not by_start:
             continue
         last = m.new_int_var(0, n, f"last[{w.resident}]")
-        for b, o in occs:
-            m.add(last >= (b + 1) * o)
+        for b, ends in sorted(by_start.items()):
+            # the starts of one block exclude each other: the end of whichever is taken
+            m.add(last >= _sum(e * v for e, v in ends))
         wait = m.new_int_var(0, n, f"wait[{w.resident}]")
-        m.add(wait == last - _sum(o for _, o in occs))
+        occupied = _sum(rm[k].length * v for k, _, v in ctx.starts_by_r.get(w.resident, ()))
+        m.add(wait == last - occupied)
         ctx.term("waiting", w.resident, "idle blocks before last", w.weight, wait, n)
 
 

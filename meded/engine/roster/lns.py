@@ -155,6 +155,7 @@ class Lns:
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = min(left, 1.0)
         solver.parameters.random_seed = rng.randrange(1 << 30)
+        solver.parameters.linearization_level = 2
         status = solver.solve(model)
         with self.state.lock:
             self.state.steps += 1

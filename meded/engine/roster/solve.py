@@ -150,6 +150,9 @@ def _cp_solver(
     solver.parameters.num_workers = num_workers
     solver.parameters.random_seed = seed
     solver.parameters.log_search_progress = log
+    # the roster models' linear relaxation with cuts pays off (measured on the Curtois & Qu
+    # instances: several times faster to good rosters and to optimal neighbourhoods)
+    solver.parameters.linearization_level = 2
     for name, value in (parameters or {}).items():
         field_ = getattr(solver.parameters, name)
         if isinstance(value, list):

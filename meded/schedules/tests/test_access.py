@@ -73,7 +73,7 @@ def test_faculty_read_the_published_schedule_but_not_drafts_and_cannot_edit(as_u
     assert "not published yet" in client.get(urls["year"]).content.decode()
     do_publish(users["chief"], solved)
     html = client.get(urls["year"]).content.decode()
-    assert "data-appointment=" in html and 'id="solve"' not in html and "/cell/" not in html
+    assert "data-a=" in html and 'id="solve"' not in html and "/cell/" not in html
     sy = solved.schedule_year
     assert client.get(urls["rules"]).status_code == 403
     assert client.post(f"/schedules/{sy.program.slug}/{sy.pk}/solve/").status_code == 403

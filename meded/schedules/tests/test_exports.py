@@ -4,11 +4,16 @@ import csv
 import datetime as dt
 import io
 
+import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
+from meded.org.models import Appointment, Person, Track
 from meded.schedules.actions import do_publish
-from meded.schedules.grid import COLORS
-from meded.schedules.models import Assignment
+from meded.schedules.exports import grid_pdf
+from meded.schedules.grid import COLORS, Grid, Row, build_grid
+from meded.schedules.models import Assignment, ScheduleVersion
 
 
 def unfold(text: str) -> list[str]:
@@ -107,3 +112,114 @@ def test_the_csv_has_a_row_per_resident_and_a_column_per_block(as_user, solved):
     cell = solved.assignments.select_related("appointment__person", "rotation").first()
     row = next(x for x in rows if x[0] == cell.appointment.person.sort_name)
     assert row[3 + cell.block] == cell.rotation.code
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def _pdf_text(content: bytes) -> tuple[PdfReader, list[str]]:
+    assert content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(content))
+    return reader, [page.extract_text() for page in reader.pages]
+
+
+def _pdf_url(version: ScheduleVersion) -> str:
+    sy = version.schedule_year
+    return f"/schedules/{sy.program.slug}/{sy.pk}/schedule.pdf?v={version.pk}"
+
+
+def test_the_pdf_is_a_landscape_grid_with_codes_dates_and_a_legend(as_user, solved):
+    sy = solved.schedule_year
+    r = as_user("coordinator").get(_pdf_url(solved))
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r["Content-Disposition"].endswith('-v1.pdf"')
+    reader, pages = _pdf_text(r.content)
+    box = reader.pages[0].mediabox
+    assert box.width > box.height  # landscape
+    text = "\n".join(pages)
+    assert sy.program.name in text and "Version 1 (Solved)" in text and "Draft" in text
+    assert "printed" in text and f"Page 1 of {len(pages)}" in text
+    assert f"{sy.start_date:%m/%d}" in pages[0]  # block dates in the header
+    cell = (
+        Assignment.objects.filter(version=solved, appointment__person__user__username="resident")
+        .select_related("appointment__person", "rotation")
+        .first()
+    )
+    assert cell is not None
+    assert cell.appointment.person.sort_name in text
+    assert cell.rotation.code in text
+    assert "Rotations" in text  # the legend: every code with its name
+    legend = text[text.rindex("Rotations") :]
+    for rot in sy.program.rotations.all():
+        assert rot.code in legend and rot.name in legend
+    assert "PGY-1" in text and "PGY-2" in text
+
+
+def test_a_pdf_of_two_hundred_residents_runs_to_pages_that_each_repeat_the_block_header(solved):
+    sy = solved.schedule_year
+    small = build_grid(sy, solved)
+    rotations = list(small.rotations.values())
+    track = Track(code="categorical", name="Categorical")
+    rows = [
+        Row(
+            Appointment(pk=10_000 + i, person=Person(first_name=f"R{i}", last_name="Zeta")),
+            1 + i % 3,
+            [rotations[(i + b) % len(rotations)] for b in sy.blocks],
+        )
+        for i in range(200)
+    ]
+    for row in rows:
+        row.appointment.track = track
+    groups: list[tuple[int | None, list[Row]]] = [
+        (p, [r for r in rows if r.pgy == p]) for p in (1, 2, 3)
+    ]
+    big = Grid(sy, solved, small.rotations, groups=groups)
+    printed = timezone.now()
+    _, pages = _pdf_text(grid_pdf(big, printed))
+    assert len(pages) > 4
+    for n, page in enumerate(pages, start=1):
+        assert f"Page {n} of {len(pages)}" in page
+        assert "rotation schedule" in page
+    for page in pages[:-1]:  # the grid's pages (the legend may have the last to itself)
+        assert "Resident" in page and f"{sy.start_date:%m/%d}" in page
+    text = "\n".join(pages)
+    assert "Zeta, R0" in text and "Zeta, R199" in text
+    assert f"printed {timezone.localtime(printed):%Y-%m-%d %H:%M}" in text
+
+
+def test_names_outside_the_pdf_fonts_code_page_lose_their_accents_not_the_export(solved):
+    sy = solved.schedule_year
+    small = build_grid(sy, solved)
+    row = small.rows[0]
+    row.appointment.person.last_name = "Łukasiewicz-Nguyễn"
+    _, pages = _pdf_text(grid_pdf(small, timezone.now()))
+    assert "Lukasiewicz-Nguyen" in "\n".join(pages)
+
+
+def test_residents_and_faculty_get_the_pdf_of_the_published_version_only(as_user, solved, users):
+    url = _pdf_url(solved)
+    assert as_user("resident").get(url).status_code == 404
+    assert as_user("faculty").get(url).status_code == 404
+    do_publish(users["chief"], solved)
+    for who in ("resident", "faculty"):
+        r = as_user(who).get(url)
+        assert r.status_code == 200 and r.content.startswith(b"%PDF-")
+        assert "Published" in _pdf_text(r.content)[1][0]
+
+
+@pytest.mark.parametrize("who", ["outsider", "surgery-coordinator"])
+def test_outsiders_and_other_programs_get_no_pdf(as_user, solved, users, who):
+    do_publish(users["chief"], solved)
+    assert as_user(who).get(_pdf_url(solved)).status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in_for_the_pdf(as_user, solved):
+    r = as_user(None).get(_pdf_url(solved))
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+
+
+def test_the_year_page_links_the_pdf_beside_the_csv_and_xlsx(as_user, solved):
+    sy = solved.schedule_year
+    body = as_user("coordinator").get(f"/schedules/{sy.program.slug}/{sy.pk}/").content.decode()
+    assert f'href="{_pdf_url(solved)}"' in body.replace("&amp;", "&")
+    assert "schedule.csv" in body and "schedule.xlsx" in body

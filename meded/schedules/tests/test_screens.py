@@ -29,7 +29,7 @@ def test_the_grid_shows_every_resident_by_pgy_with_colored_cells_and_a_legend(as
     assert "PGY-1" in html and "PGY-2" in html and "PGY-3" in html
     assert "c-wards" in html and "c-icu" in html and 'class="legend"' in html
     n = len(adapters.build_problem(sy).residents)
-    assert html.count("data-appointment=") == n
+    assert html.count("data-a=") == n
     assert "All hard rules hold" in html
     assert 'id="coverage"' in html
 
@@ -38,7 +38,7 @@ def test_the_grid_filters_by_pgy_and_track(as_user, solved):
     sy = solved.schedule_year
     html = as_user("chief").get(_url(sy, v=solved.pk, pgy=1, track="preliminary")).content.decode()
     prelims = [a for a in adapters.residents_of(sy) if a.track and a.track.code == "preliminary"]
-    assert html.count("data-appointment=") == len(prelims) >= 1
+    assert html.count("data-a=") == len(prelims) >= 1
     assert "PGY-2" not in html
 
 
