@@ -116,6 +116,7 @@ def queue_demo_schedule() -> None:
     from django.contrib.auth.models import User
 
     from meded.org.models import Program
+    from meded.rosters.demo import finish_demo, load_roster_demo
     from meded.schedules.actions import do_solve
     from meded.schedules.demo import load_schedule_demo
 
@@ -129,6 +130,11 @@ def queue_demo_schedule() -> None:
         f"  - Rotation schedule: {year.n_blocks} blocks; solving version {version.number} "
         f"in the background (/schedules/{im.slug}/{year.pk}/)"
     )
+    # Then, on the worker: publish it and generate and publish today's block's roster.
+    load_roster_demo(im)
+    roster_seconds = min(20.0, seconds or 20.0)
+    finish_demo.enqueue(str(version.job_id), roster_seconds)
+    say("  - Shift rosters: today's block is generated and published once the year is solved")
 
 
 def logins_table() -> str:

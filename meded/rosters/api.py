@@ -3,7 +3,7 @@
 GET  /api/rosters/on-call                       shifts in progress now and in the next 12 h
 GET  /api/rosters/me/shifts?start=&end=          my published shifts (default: the next 4 weeks)
 GET  /api/rosters/{slug}/shifts?block=&year=     a block's shifts (published; editors may ask
-                                                 draft=true)
+                                                 draft=true); block defaults to today's
 GET  /api/rosters/{slug}/swaps                   the swap requests the user may see
 POST /api/rosters/{slug}/swaps                   propose a swap or give-away of my shift
 
@@ -144,7 +144,7 @@ def my_shifts(
 def shifts(
     request: HttpRequest,
     slug: str,
-    block: int,
+    block: int | None = None,
     year: int | None = None,
     draft: bool = False,
 ) -> list[dict[str, Any]]:
@@ -157,7 +157,10 @@ def shifts(
         sy = next(
             (y for y in qs if y.start_date <= today <= y.block_end(y.n_blocks - 1)), qs.first()
         )
-    if sy is None or not 1 <= block <= sy.n_blocks:
+    if sy is not None and block is None:
+        current = adapters.block_of(sy, timezone.localdate())
+        block = None if current is None else current + 1
+    if sy is None or block is None or not 1 <= block <= sy.n_blocks:
         raise Http404("No such block")
     roster = Roster.objects.filter(schedule_year=sy, block=block - 1).first()
     if roster is None:

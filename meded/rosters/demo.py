@@ -1,9 +1,10 @@
 """The demo's shift templates for Internal Medicine's rotations (meded.schedules.demo), and
 its roster settings. Only rows: no solving, so it adds nothing noticeable to `meded demo`.
 
-A roster is built from the PUBLISHED rotation schedule; the demo queues the year's solve as a
-draft, so a block's roster can be generated once a chief has published a version (the
-schedule screen's Publish button), then "Generate" on the block's roster page.
+A roster is built from the PUBLISHED rotation schedule. `meded demo` queues the year's solve,
+then ``finish_demo`` (below), which waits for it on the worker, publishes it as the chief
+resident and generates and publishes the roster of today's block, so the residents' year, "on
+call now", "my shifts" and meal cards have something to show.
 
 Cover minimums are hard for the solver and sized to the small demo's smallest services (a
 service with one or two residents in a block cannot cover 24-hour call every night within
@@ -13,10 +14,15 @@ roster page shows the shortfalls against the target."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
 
+from meded.jobs.models import Job
 from meded.org.models import Program
 from meded.rosters.adapters import settings_for
 from meded.rosters.models import ShiftKind, ShiftTemplate
@@ -154,3 +160,48 @@ def load_roster_demo(program: Program) -> int:
         rs.auto_approve_clean_swaps = False
         rs.save()
     return n
+
+
+log = logging.getLogger(__name__)
+DEMO_WAIT_SECONDS = 30 * 60
+
+
+@task()
+def finish_demo(schedule_job_id: str, roster_seconds: float = 20.0) -> str:
+    """The demo's last step, on a worker: once the year's solve is done, publish it as the
+    chief resident who started it, then generate and publish the roster of today's block."""
+    from meded.rosters import actions as roster_actions
+    from meded.rosters.adapters import block_of
+    from meded.rosters.tasks import solve_roster
+    from meded.schedules import actions as schedule_actions
+    from meded.schedules.models import ScheduleVersion
+
+    deadline = time.monotonic() + DEMO_WAIT_SECONDS
+    while True:
+        job = Job.objects.select_related("created_by").get(pk=schedule_job_id)
+        if job.is_finished:
+            break
+        if time.monotonic() > deadline:
+            return "the schedule solve did not finish"
+        time.sleep(2)
+    if job.status != Job.Status.SUCCEEDED:
+        return "the schedule solve failed"
+    chief = job.created_by
+    version = ScheduleVersion.objects.select_related("schedule_year__program").get(
+        pk=job.result["version"]
+    )
+    schedule_actions.do_publish(chief, version)
+    sy = version.schedule_year
+    load_roster_demo(sy.program)
+    block = block_of(sy, timezone.localdate()) or 0
+    roster = roster_actions.do_generate(chief, sy, block, time_limit=roster_seconds)
+    if roster.job_id is not None:
+        # Solve it here: with the demo's one worker, a queued roster job would wait for us.
+        solve_roster.call(str(roster.job_id))
+    roster.refresh_from_db()
+    try:
+        roster_actions.do_publish(chief, roster)
+    except roster_actions.RosterError as e:
+        log.warning("Demo roster of block %s not published: %s", block + 1, e)
+        return f"roster not published: {e}"
+    return "published"

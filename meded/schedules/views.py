@@ -85,7 +85,6 @@ def year(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "versions": access.visible_versions(acc),
             "grid": g,
             "coverage": grid.coverage(g) if version else [],
-            "findings": grid.findings_of(version) if acc.can_edit and version else None,
             "editable": editable,
             "pgy": pgy,
             "track": track,

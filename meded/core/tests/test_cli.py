@@ -17,6 +17,7 @@ from django.db import connection
 from meded import cli
 from meded.org.demo import DEMO_PASSWORD, PERSONAS
 from meded.org.models import Institution, Person, Program
+from meded.rosters.models import Shift
 from meded.schedules.models import ScheduleVersion
 
 COMMANDS = [
@@ -117,6 +118,12 @@ def test_load_demo_twice_loads_once_and_reset_rebuilds(capsys, monkeypatch):
     assert ScheduleVersion.objects.filter(
         schedule_year__program__slug="internal-medicine", solver_status__in=["OPTIMAL", "FEASIBLE"]
     ).exists()
+    # then (on the worker in real life): the year is published and today's block rostered
+    assert ScheduleVersion.objects.filter(
+        schedule_year__program__slug="internal-medicine", status="published"
+    ).exists()
+    assert "  - Shift rosters: today's block is generated" in out
+    assert Shift.objects.filter(published=True).exists()
     counts = (Person.objects.count(), Program.objects.count(), User.objects.count())
     assert counts[1] > 0
 

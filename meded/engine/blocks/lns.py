@@ -17,11 +17,24 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from ortools.sat.python import cp_model
+
 from meded.engine.blocks.check import check, stints
 from meded.engine.blocks.model import CoverageRule, Problem, Resident, Rotation, Schedule, Unit
-from meded.engine.blocks.solve import FAST_PRESOLVE, Progress, Result, solve
+from meded.engine.blocks.rules import Ctx, build, objective_expr
+from meded.engine.blocks.solve import (
+    FAST_PRESOLVE,
+    Progress,
+    Result,
+    _flat,
+    _resident_scores,
+    solve,
+)
 
 SOFT_MIN_WEIGHT = 1000
+# sub-problems start from a complete hint: probing costs more than it saves there
+LNS_PARAMS: dict[str, object] = {**FAST_PRESOLVE}
+DEBUG = bool(__import__("os").environ.get("LNS_DEBUG"))
 
 
 def soften(problem: Problem, weight: int = SOFT_MIN_WEIGHT) -> Problem:
@@ -162,11 +175,7 @@ def restrict(
         residents = tuple(
             freeze_outside(p, r, schedule.get(r.id, {}), window[0], window[1]) for r in residents
         )
-    return replace(
-        sub, residents=residents, fairness=tuple(fair), equity=tuple(eqs), _cache={}
-    )
-
-
+    return replace(sub, residents=residents, fairness=tuple(fair), equity=tuple(eqs), _cache={})
 
 
 def tightness(problem: Problem, res: Resident) -> float:
@@ -182,6 +191,55 @@ def tightness(problem: Problem, res: Resident) -> float:
             per_unit = min((r.length for r in rots), default=1) if req.unit == Unit.STINTS else 1
             need += req.min * per_unit
     return need / avail
+
+
+def _light(sub: Problem) -> Problem:
+    """Without site changes, equity and fairness, which slow CP-SAT's first solution down
+    (for placing residents; the search optimizes them)."""
+    return replace(sub, site_changes=(), equity=(), fairness=(), _cache={})
+
+
+def _pinned(sub: Problem, rid: str, block: int, rot: str) -> Problem:
+    return replace(
+        sub,
+        residents=tuple(
+            replace(r, pins=(*r.pins, (block, rot))) if r.id == rid else r for r in sub.residents
+        ),
+        _cache={},
+    )
+
+
+def can_cover(
+    index: _Index, rid: str, rot: str, block: int, cache: dict[tuple[str, str, int], bool]
+) -> bool:
+    """Whether ``rid``'s own rules (requirements, prerequisites, availability, ...) allow
+    being on ``rot`` in ``block``, everyone else ignored. Cached: it never changes."""
+    key = (rid, rot, block)
+    if key not in cache:
+        sub = replace(
+            index.sub({rid}), preferences=(), site_changes=(), waiting=(), equity=(), fairness=()
+        )
+        out = solve(
+            _pinned(sub, rid, block, rot), time_limit=0.5, workers=1, params=dict(FAST_PRESOLVE)
+        )
+        cache[key] = out.status != "INFEASIBLE"  # unknown within the limit: maybe
+    return cache[key]
+
+
+def short_cells(problem: Problem, schedule: Schedule) -> list[tuple[str, int, int]]:
+    """(rotation, block, missing) below a hard staffing minimum."""
+    count: dict[tuple[str, int], int] = defaultdict(int)
+    for row in schedule.values():
+        for b, k in row.items():
+            count[(k, b)] += 1
+    out = []
+    for rot in problem.rotations:
+        for c in rot.coverage:
+            if c.min and c.weight is None and c.role is None:
+                for b in problem.blocks:
+                    if (not c.blocks or b in c.blocks) and count[(rot.id, b)] < c.min:
+                        out.append((rot.id, b, c.min - count[(rot.id, b)]))
+    return out
 
 
 NEIGHBOURHOODS = ("random", "worst", "related", "window", "shortage")
@@ -222,6 +280,7 @@ class _Search:
         group: int,
         seed: int,
         on_progress: Callable[[Progress], None] | None,
+        cover_cache: dict[tuple[str, str, int], bool] | None = None,
     ) -> None:
         self.p, self.soft, self.state, self.index = problem, soft, state, index
         self.t0, self.deadline, self.sub_time, self.seed = t0, deadline, sub_time, seed
@@ -241,7 +300,7 @@ class _Search:
             for rot in soft.rotations:
                 if soft.eligible(r, rot):
                     self.able[rot.id].add(r.id)
-        self.cover_cache: dict[tuple[str, str, int], bool] = {}
+        self.cover_cache = cover_cache if cover_cache is not None else {}
         self.mins = [
             (rot.id, b, c.min)
             for rot in problem.rotations
@@ -255,26 +314,7 @@ class _Search:
         return self.deadline - time.perf_counter()
 
     def can_cover(self, rid: str, rot: str, block: int) -> bool:
-        """Whether ``rid``'s own rules (requirements, prerequisites, availability, ...) allow
-        being on ``rot`` in ``block``, everyone else ignored. Cached: it never changes."""
-        key = (rid, rot, block)
-        if key not in self.cover_cache:
-            sub = self.index.sub({rid})
-            res = sub.residents[0]
-            sub = replace(
-                sub,
-                residents=(replace(res, pins=(*res.pins, (block, rot))),),
-                preferences=(),
-                site_changes=(),
-                waiting=(),
-                equity=(),
-                fairness=(),
-                _cache={},
-            )
-            out = solve(sub, time_limit=0.5, workers=1, params=dict(FAST_PRESOLVE))
-            # unknown within the limit counts as possible
-            self.cover_cache[key] = out.status != "INFEASIBLE"
-        return self.cover_cache[key]
+        return can_cover(self.index, rid, rot, block, self.cover_cache)
 
     def note(self) -> None:
         pr = Progress(time.perf_counter() - self.t0, self.state.objective, float("nan"))
@@ -322,18 +362,25 @@ class _Search:
         elif kind == "shortage":
             short = self._short_cells(sched)
             if short:
-                k, b = rng.choice(short)
-                size = max(size, 4)
-                # residents whose own rules let them be on it then, those on it already
-                # (who may move their stint) first
-                pool = sorted(self.able.get(k, set()))
-                rng.shuffle(pool)
-                pool.sort(key=lambda r: k not in sched.get(r, {}).values())
-                for r in pool:
-                    if len(free) >= size - 1:
-                        break
-                    if self.can_cover(r, k, b):
-                        free.add(r)
+                k0, _ = rng.choice(short)
+                size = max(size, 6)
+                # the short cells of one rotation together (one stint may cover several);
+                # for each, residents whose own rules let them be on it then, those on it
+                # already (who may move their stint) first
+                cells = [(k, b) for k, b in short if k == k0]
+                rng.shuffle(cells)
+                per_cell = max(1, (size - 1) // len(cells))
+                for k, b in cells:
+                    pool = sorted(self.able.get(k, set()))
+                    rng.shuffle(pool)
+                    pool.sort(key=lambda r, k=k: k not in sched.get(r, {}).values())
+                    got = 0
+                    for r in pool:
+                        if got >= per_cell or len(free) >= size:
+                            break
+                        if self.can_cover(r, k, b):
+                            got += r not in free
+                            free.add(r)
         rest = [r for r in ids if r not in free]
         free |= set(rng.sample(rest, min(len(rest), max(0, size - len(free)))))
         return free, window
@@ -352,9 +399,9 @@ class _Search:
         limit = min(self.sub_time * (2 if kind == "shortage" else 1), self.left())
         if limit < 0.05:
             return
-        params: dict[str, object] = dict(FAST_PRESOLVE)
+        params: dict[str, object] = dict(LNS_PARAMS)
         params["random_seed"] = rng.randrange(1 << 30)
-        res = solve(sub, time_limit=limit, workers=1, hint=hint, params=params)
+        res = solve(sub, time_limit=limit, workers=1, hint=hint, params=params, complete_hint=True)
         info = st.kinds[kind]
         with st.lock:
             info.tries += 1
@@ -368,6 +415,8 @@ class _Search:
         if new == hint:
             return
         delta = check(sub, new).objective - check(sub, hint).objective
+        if DEBUG:
+            print(kind, sorted(free), window, res.status, delta)
         if delta > 0:
             return
         with st.lock:
@@ -403,13 +452,121 @@ class _Search:
             self.step(rng, rng.choices(kinds, weights)[0])
 
     def run(self, workers: int) -> None:
-        threads = [
-            threading.Thread(target=self.worker, args=(i,)) for i in range(max(1, workers))
-        ]
+        if workers <= 1:
+            self.worker(0)
+            return
+        threads = [threading.Thread(target=self.worker, args=(i,)) for i in range(max(1, workers))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+
+
+class _ProtoSearch(_Search):
+    """The same neighbourhoods on one full CP-SAT model built once: each step copies it,
+    fixes the start literals outside the neighbourhood to the incumbent and re-optimizes
+    the rest from the incumbent (no model building per step)."""
+
+    def __init__(self, *args: object, ctx: Ctx, values: list[int], obj: int, **kw: object):
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.ctx = ctx
+        self.values = values
+        self.obj = obj
+        self.starts: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        rm = ctx.problem.rotation_map()
+        for (r, k, b), v in ctx.start.items():
+            self.starts[r].append((v.index, b, rm[k].length))
+        self.flats = [
+            (t.resident, t.coef, _flat(t.var)) for t in ctx.terms if t.resident is not None
+        ]
+
+    def schedule_of(self, values: list[int]) -> Schedule:
+        rm = self.ctx.problem.rotation_map()
+        out: Schedule = {r: {} for r in self.ids}
+        for (r, k, b), v in self.ctx.start.items():
+            if values[v.index]:
+                for bb in range(b, b + rm[k].length):
+                    out[r][bb] = k
+        return out
+
+    def step(self, rng: random.Random, kind: str) -> None:
+        st = self.state
+        with st.lock:
+            values = self.values
+            obj = self.obj
+            sched = st.schedule
+            stats = st.stats
+            size = round(st.kinds[kind].size)
+        free, window = self.neighbourhood(kind, size, rng, sched, stats)
+        limit = min(self.sub_time * (2 if kind == "shortage" else 1), self.left())
+        if limit < 0.05:
+            return
+        model = self.ctx.model.clone()
+        proto = model.proto
+        for r in self.ids:
+            opened = r in free
+            for i, b, _length in self.starts[r]:
+                if opened and (window is None or window[0] <= b <= window[1]):
+                    continue
+                dom = proto.variables[i].domain
+                dom[0] = dom[1] = values[i]
+        proto.solution_hint.vars.extend(range(len(values)))
+        proto.solution_hint.values.extend(values)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = limit
+        solver.parameters.max_presolve_iterations = 1
+        solver.parameters.random_seed = rng.randrange(1 << 30)
+        status = solver.solve(model)
+        info = st.kinds[kind]
+        with st.lock:
+            info.tries += 1
+            if status == cp_model.OPTIMAL:
+                info.size = min(len(self.ids), info.size * 1.15 + 0.5)
+            else:
+                info.size = max(3.0, info.size * 0.85)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return
+            value = round(solver.objective_value)
+            if value > self.obj:
+                return
+            new = list(solver.response_proto.solution)
+            if DEBUG:
+                print(kind, len(free), window, solver.status_name(status), value - obj)
+            if value < self.obj:
+                info.gains += 1
+            self.values, self.obj = new, value
+            st.schedule = self.schedule_of(new)
+            scores = _resident_scores(self.flats, new)
+            st.stats = {r: _Stats(scores.get(r, 0), 0, {}) for r in self.ids}
+            st.objective = value + self.ctx.offset
+            st.version += 1
+            if value < obj:
+                self.note()
+            if st.feasible_at is None and check(self.p, st.schedule).ok:
+                st.feasible_at = time.perf_counter() - self.t0
+
+
+def full_values(ctx: Ctx, schedule: Schedule, time_limit: float) -> tuple[list[int], int] | None:
+    """A complete solution vector of ``ctx``'s model for ``schedule`` (its start literals
+    fixed, the auxiliary variables optimized), with its objective."""
+    model = ctx.model.clone()
+    proto = model.proto
+    rm = ctx.problem.rotation_map()
+    for (r, k, b), v in ctx.start.items():
+        row = schedule.get(r, {})
+        on = int(row.get(b) == k and row.get(b - 1) != k)
+        if on and rm[k].length > 1:
+            on = int(all(row.get(bb) == k for bb in range(b, b + rm[k].length)))
+        dom = proto.variables[v.index].domain
+        dom[0] = dom[1] = on
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return list(solver.response_proto.solution), round(solver.objective_value)
 
 
 def solve_decomposed(
@@ -424,6 +581,7 @@ def solve_decomposed(
     build_time: float = 0.2,
     on_progress: Callable[[Progress], None] | None = None,
     log: bool = False,
+    full_model_limit: int = 0,
 ) -> Result:
     """Construct resident by resident, tightest first (or start from ``initial``), then LNS
     over neighbourhoods of residents: random, the worst-off (equity), residents sharing
@@ -445,27 +603,18 @@ def solve_decomposed(
     def left() -> float:
         return time_limit - (time.perf_counter() - t0)
 
-    def place(free: set[str], limit: float) -> bool:
-        # placing: without site changes and equity, which slow CP-SAT's first solution
-        # down; the search below optimizes them
-        sub = replace(
-            restrict(soft, sched, free, stats, index),
-            site_changes=(),
-            equity=(),
-            fairness=(),
-            _cache={},
-        )
+    def place(free: set[str], limit: float) -> str:
+        sub = _light(restrict(soft, sched, free, stats, index))
         hint = {r: sched[r] for r in free}
         params: dict[str, object] = dict(FAST_PRESOLVE)
         params["random_seed"] = rng.randrange(1 << 30)
         res = solve(sub, time_limit=limit, workers=1, hint=hint, params=params)
-        if not res.feasible:
-            return False
-        for r in free:
-            sched[r] = res.schedule.get(r, {})
-        for r in free:
-            stats[r] = index.stats(r, sched)
-        return True
+        if res.feasible:
+            for r in free:
+                sched[r] = res.schedule.get(r, {})
+            for r in free:
+                stats[r] = index.stats(r, sched)
+        return res.status
 
     if initial is None:
         tight = {r.id: tightness(soft, r) for r in soft.residents}
@@ -474,17 +623,77 @@ def solve_decomposed(
             if left() <= 0:
                 break
             free = set(order[i : i + max(1, build_group)])
-            k = 2
-            while not place(free, max(0.2, min(build_time, left()))) and left() > 0:
-                done = [r for r in ids if sched[r] and r not in free]
-                free = free | set(rng.sample(done, min(k, len(done))))
-                k *= 2
+            k, limit = 2, build_time
+            while left() > 0:
+                status = place(free, max(0.05, min(limit, left())))
+                if status in ("OPTIMAL", "FEASIBLE"):
+                    break
+                if status == "INFEASIBLE":  # no room left: re-place some placed residents too
+                    done = [r for r in ids if sched[r] and r not in free]
+                    free = free | set(rng.sample(done, min(k, len(done))))
+                    k *= 2
+                else:  # out of time before a first solution
+                    limit *= 2
+    cover_cache: dict[tuple[str, str, int], bool] = {}
+    able = {k.id: [r.id for r in soft.residents if soft.eligible(r, k)] for k in soft.rotations}
+
+    def fix_cell(k: str, b: int) -> bool:
+        """Re-place one resident who can be on ``k`` in block ``b``, pinned there, if that
+        lowers the (shortage-priced) objective."""
+        cands = list(able[k])
+        rng.shuffle(cands)
+        cands.sort(key=lambda r: k not in sched[r].values())
+        tried = 0
+        for r in cands:
+            if left() <= 0 or tried >= 8:
+                break
+            if sched[r].get(b) == k or not can_cover(index, r, k, b, cover_cache):
+                continue
+            tried += 1
+            # with the residents on it nearby, who may have to move to make room
+            span = 2 * soft.rotation(k).length
+            free = {r} | {
+                o for o in ids if any(sched[o].get(bb) == k for bb in range(b - span, b + span + 1))
+            }
+            sub = restrict(soft, sched, free, stats, index)
+            old = {o: sched[o] for o in free}
+            params: dict[str, object] = dict(FAST_PRESOLVE)
+            params["random_seed"] = rng.randrange(1 << 30)
+            out = solve(
+                _light(_pinned(sub, r, b, k)),
+                time_limit=max(0.1, min(2 * build_time, left())),
+                workers=1,
+                hint=old,
+                params=params,
+            )
+            if not out.feasible:
+                continue
+            new = {o: out.schedule.get(o, {}) for o in free}
+            if check(sub, new).objective < check(sub, old).objective:
+                for o in free:
+                    sched[o] = new[o]
+                for o in free:
+                    stats[o] = index.stats(o, sched)
+                return True
+        return False
+
+    # staffing repair: the short cells with the fewest eligible residents first
+    for _ in range(3):
+        short = short_cells(problem, sched)
+        fixed = False
+        for k, b, _missing in sorted(short, key=lambda c: (len(able[c[0]]), rng.random())):
+            while (k, b) in {(kk, bb) for kk, bb, _ in short_cells(problem, sched)}:
+                if not fix_cell(k, b):
+                    break
+                fixed = True
+        if not fixed or left() <= 0:
+            break
     state = _State(sched, stats, check(soft, sched).objective)
     if log:
         print(f"constructed in {time.perf_counter() - t0:.1f}s: objective {state.objective}")
     if check(problem, sched).ok and all(sched.values()):
         state.feasible_at = time.perf_counter() - t0
-    search = _Search(
+    args = (
         problem,
         soft,
         state,
@@ -495,7 +704,26 @@ def solve_decomposed(
         group,
         seed,
         on_progress,
+        cover_cache,
     )
+    search = _Search(*args)
+    if full_model_limit and sum(len(r) for r in sched.values()) and left() > 1:
+        n_starts = sum(
+            1
+            for r in soft.residents
+            for k in soft.rotations
+            if soft.eligible(r, k)
+            for b in soft.blocks
+            if soft.can_start(r, k, b)
+        )
+        if n_starts <= full_model_limit:
+            ctx = build(soft)
+            ctx.model.minimize(objective_expr(ctx))
+            got = full_values(ctx, sched, max(1.0, min(10.0, left())))
+            if got is not None:
+                search = _ProtoSearch(*args, ctx=ctx, values=got[0], obj=got[1])
+                if log:
+                    print(f"full model of {n_starts} starts at {time.perf_counter() - t0:.1f}s")
     search.note()
     search.run(workers)
     if log:

@@ -577,13 +577,11 @@ def add_wishes(ctx: Ctx) -> None:
 def add_site_changes(ctx: Ctx) -> None:
     """SOFT. Weight per change of site between consecutive stints (idle gaps ignored).
 
-    Each block has one "current site" ``at[s][b]``: the site of the stint covering it, free
-    while idle. Every change of current site costs; at the minimum the current site stays
-    put through idle blocks, so the changes are exactly those between consecutive stints
-    at different sites."""
+    Each block has one "current site" ``at[s][b]``: the site of the stint covering it, kept
+    through idle blocks. Once a first stint has started, every change of current site (which
+    can happen only where a stint starts) is a change between consecutive stints."""
     p, m = ctx.problem, ctx.model
     rm = p.rotation_map()
-    n = p.calendar.n_blocks
     for sc in p.site_changes:
         r = sc.resident
         starts = ctx.starts_by_r.get(r, ())
@@ -592,20 +590,35 @@ def add_site_changes(ctx: Ctx) -> None:
             continue
         first = min(b for _, b, _ in starts)
         last = max(b + rm[k].length for k, b, _ in starts)
-        at = {
-            (s, b): m.new_bool_var(f"site[{r},{s},{b}]") for s in sites for b in range(first, last)
-        }
-        for b in range(first, last):
+        blocks = range(first, last)
+        at = {(s, b): m.new_bool_var(f"site[{r},{s},{b}]") for s in sites for b in blocks}
+        occ: dict[int, cp_model.IntVar] = {}
+        for b in blocks:
             m.add_exactly_one(at[(s, b)] for s in sites)
+            vs = [v for _, v in ctx.by_rb.get((r, b), ())]
+            occ[b] = m.new_bool_var(f"busy[{r},{b}]")
+            m.add(occ[b] == _sum(vs))
         for k, b, v in starts:
             for bb in range(b, b + rm[k].length):
                 m.add_implication(v, at[(rm[k].site, bb)])
         chg_vars = []
-        for b in range(first + 1, min(last, n)):
-            chg = m.new_bool_var(f"chg[{r},{b}]")
-            for s in sites:
-                m.add_bool_or([~at[(s, b)], at[(s, b - 1)], chg])
-            chg_vars.append(chg)
+        started_prev: cp_model.IntVar | None = None
+        for b in blocks:
+            started = m.new_bool_var(f"started[{r},{b}]")
+            m.add_implication(occ[b], started)
+            if started_prev is None:
+                m.add_implication(started, occ[b])
+            else:
+                m.add_implication(started_prev, started)
+                m.add_bool_or([started_prev, occ[b]]).only_enforce_if(started)
+                chg = m.new_bool_var(f"chg[{r},{b}]")
+                for s in sites:
+                    # idle: the current site stays
+                    m.add_bool_or([~at[(s, b - 1)], at[(s, b)], occ[b]])
+                    # a new site after an earlier stint: a change
+                    m.add_bool_or([~at[(s, b)], at[(s, b - 1)], ~started_prev, chg])
+                chg_vars.append(chg)
+            started_prev = started
         if chg_vars:
             ctx.term("site_change", r, "site changes", sc.weight, _sum(chg_vars), len(chg_vars))
 
@@ -623,7 +636,7 @@ def add_waiting(ctx: Ctx) -> None:
         if not by_start:
             continue
         last = m.new_int_var(0, n, f"last[{w.resident}]")
-        for b, ends in sorted(by_start.items()):
+        for _, ends in sorted(by_start.items()):
             # the starts of one block exclude each other: the end of whichever is taken
             m.add(last >= _sum(e * v for e, v in ends))
         wait = m.new_int_var(0, n, f"wait[{w.resident}]")

@@ -85,12 +85,52 @@ def schedule_of(ctx: Ctx, solver: cp_model.CpSolver) -> Schedule:
     return out
 
 
+def _starts_of(ctx: Ctx, schedule: Schedule) -> dict[int, int]:
+    """The start literals' values (by variable index) for a schedule: a stint starts where a
+    run of its rotation starts, and again every ``length`` blocks along the run."""
+    rm = ctx.problem.rotation_map()
+    out = {}
+    for (r, k, b), v in ctx.start.items():
+        row = schedule.get(r, {})
+        on = row.get(b) == k
+        if on:
+            first = b
+            while row.get(first - 1) == k:
+                first -= 1
+            on = (b - first) % rm[k].length == 0
+        out[v.index] = int(on)
+    return out
+
+
 def add_hint(ctx: Ctx, schedule: Schedule) -> None:
     """Hint the start variables with a (possibly partial) schedule."""
     for (r, k, b), v in ctx.start.items():
         ctx.model.add_hint(
             v, schedule.get(r, {}).get(b) == k and schedule.get(r, {}).get(b - 1) != k
         )
+
+
+def add_complete_hint(ctx: Ctx, schedule: Schedule, time_limit: float) -> bool:
+    """Hint every variable: the schedule's start literals, and the auxiliary variables (counts,
+    sequences, worst score ...) at their best values for it, found by solving the model
+    with the start literals fixed. A complete hint lets CP-SAT start from the schedule
+    at once; returns False (and hints the starts only) when that solve fails."""
+    model = ctx.model.clone()
+    for i, val in _starts_of(ctx, schedule).items():
+        dom = model.proto.variables[i].domain
+        dom[0] = dom[1] = val
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    st = solver.solve(model)
+    ctx.model.clear_hints()
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        add_hint(ctx, schedule)
+        return False
+    proto = ctx.model.proto
+    proto.solution_hint.vars.extend(range(len(proto.variables)))
+    proto.solution_hint.values.extend(solver.response_proto.solution)
+    return True
 
 
 def run_model(
@@ -149,18 +189,25 @@ def solve(
     on_progress: Callable[[Progress], None] | None = None,
     log: bool = False,
     params: dict[str, object] | None = None,
+    complete_hint: bool = False,
 ) -> Result:
     """Minimize the weighted named terms under every hard rule. ``params`` are extra
     CP-SAT parameters (lists are appended to repeated fields); by default presolve is kept
-    to one iteration, which on demo-size programs halves the time to a first schedule."""
+    to one iteration, which on demo-size programs halves the time to a first schedule.
+    ``complete_hint``: hint the auxiliary variables too (see ``add_complete_hint``), for a
+    ``hint`` that is a whole feasible schedule."""
     if params is None:
         params = dict(FAST_PRESOLVE)
     ctx = build(problem)
-    if hint:
+    obj = objective_expr(ctx)
+    t0 = time.perf_counter()
+    if hint and complete_hint:
+        ctx.model.minimize(obj)
+        add_complete_hint(ctx, hint, max(0.05, time_limit / 4))
+    elif hint:
         add_hint(ctx, hint)
-    _, res = run_model(
-        ctx, objective_expr(ctx), time_limit, workers, on_progress, log, params=params
-    )
+    left = max(0.05, time_limit - (time.perf_counter() - t0))
+    _, res = run_model(ctx, obj, left, workers, on_progress, log, params=params)
     return res
 
 

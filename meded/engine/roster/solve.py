@@ -12,6 +12,7 @@ assumptions for infeasibility and shrinks them by deletion.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,13 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from meded.engine.roster.lns import Lns
+
+#: with the neighbourhood search on, the full-model CP-SAT search runs for at least
+#: ``FULL_MIN_SHARE`` and at most ``FULL_MAX_SHARE`` of the time limit, and stops in between
+#: once it has not improved for ``STALL_SHARE`` of the time limit (at least two seconds)
+FULL_MIN_SHARE = 0.1
+FULL_MAX_SHARE = 0.6
+STALL_SHARE = 0.1
 from meded.engine.roster.problem import Roster, RosterProblem
 from meded.engine.roster.rules import HardGroup, RosterModel, build_model
 
@@ -153,6 +161,11 @@ def _cp_solver(
     # the roster models' linear relaxation with cuts pays off (measured on the Curtois & Qu
     # instances: several times faster to good rosters and to optimal neighbourhoods)
     solver.parameters.linearization_level = 2
+    if num_workers == 2:
+        # one full-problem search with the LP at its strongest (its cuts give roster models
+        # a real bound), the other thread for first-solution heuristics and CP-SAT's own
+        # neighbourhoods; the default would spend the first thread on the weaker default LP
+        solver.parameters.subsolvers.append("max_lp")
     for name, value in (parameters or {}).items():
         field_ = getattr(solver.parameters, name)
         if isinstance(value, list):
@@ -189,12 +202,21 @@ def solve(
     use_lns = bool(rm.penalties) if lns is None else lns
     if hint is not None:
         add_hint(rm, hint)
-    first = time_limit if not use_lns else min(time_limit, max(2.0, 0.1 * time_limit))
+    first = time_limit if not use_lns else min(time_limit, max(2.0, FULL_MAX_SHARE * time_limit))
     first -= time.perf_counter() - start
     progress = _Progress(start, on_progress)
     solver = _cp_solver(first, num_workers, seed, log, parameters)
     solver.best_bound_callback = progress.on_bound
+    done = threading.Event()
+    if use_lns:
+        watcher = threading.Thread(
+            target=_stop_when_stalled,
+            args=(solver, progress, done, start, time_limit),
+            daemon=True,
+        )
+        watcher.start()
     status = solver.solve(rm.model, progress)
+    done.set()
     if status == cp_model.UNKNOWN and deadline - time.perf_counter() > 0.5:
         # no roster yet: give the full model the rest of the time
         solver = _cp_solver(deadline - time.perf_counter(), num_workers, seed + 1, log, parameters)
@@ -236,6 +258,26 @@ def solve(
     result.best_s = progress.best
     result.wall_s = time.perf_counter() - start
     return result
+
+
+def _stop_when_stalled(
+    solver: cp_model.CpSolver,
+    progress: _Progress,
+    done: threading.Event,
+    start: float,
+    time_limit: float,
+) -> None:
+    """Stop the full-model search once it has run its minimum share of ``time_limit`` and
+    found no better roster for ``STALL_SHARE`` of it (the neighbourhood search takes over)."""
+    at_least = max(2.0, FULL_MIN_SHARE * time_limit)
+    stall = max(2.0, STALL_SHARE * time_limit)
+    while not done.wait(0.1):
+        now = time.perf_counter() - start
+        if progress.best is None or now < at_least:
+            continue
+        if now - progress.best >= stall:
+            solver.stop_search()
+            return
 
 
 def _finish(rm: RosterModel, values: list[int], result: RosterSolution) -> None:

@@ -4,6 +4,7 @@ published solution format, and the engine's translation of an instance."""
 from __future__ import annotations
 
 from meded.engine.blocks import mss
+from meded.engine.blocks.lns import solve_decomposed
 from meded.engine.blocks.solve import solve
 
 TOY = """% a toy instance in the published dzn layout
@@ -106,3 +107,13 @@ def test_the_engine_solves_the_toy_and_the_evaluator_agrees() -> None:
     assert score.violations == []
     assert score.objective == -res.objective
     assert score.objective >= 32  # the hand-made solution is feasible
+
+
+def test_the_decomposed_search_solves_the_toy_and_the_evaluator_agrees() -> None:
+    inst = mss.parse_dzn(TOY, "toy")
+    res = solve_decomposed(mss.to_problem(inst), time_limit=2, group=2, sub_time=0.2)
+    assert res.feasible and res.objective is not None
+    score = mss.evaluate(inst, mss.grid_of(res.schedule, inst))
+    assert score.violations == []
+    assert score.objective == -res.objective
+    assert score.objective >= 32

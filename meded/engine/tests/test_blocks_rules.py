@@ -372,3 +372,40 @@ def test_named_costs_from_the_solver_match_the_checker() -> None:
         (c[0], c[1], c[3]) for c in rep.costs
     )
     assert rep.objective == res.objective
+
+
+def test_site_changes_are_counted_between_consecutive_stints_across_idle_gaps() -> None:
+    a = Resident("a", 1, pins=((0, "x1"), (1, "x1"), (4, "y2"), (5, "y2"), (8, "z1"), (9, "z1")))
+    rots = (
+        Rotation("x1", "X at site 1", "wards", site="s1", length=2),
+        Rotation("y2", "Y at site 2", "wards", site="s2", length=2),
+        Rotation("z1", "Z at site 1", "wards", site="s1", length=2),
+    )
+    p = tiny(
+        10,
+        (a,),
+        rots,
+        full_assignment=False,
+        requirements=(Requirement("three", sel(categories=["wards"]), max=3, unit=Unit.STINTS),),
+        site_changes=(SiteChange("a", 3),),
+        waiting=(Waiting("a", 1),),
+    )
+    res = solve(p, time_limit=5)
+    assert res.status == "OPTIMAL"
+    costs = {c.rule: c.cost for c in res.costs}
+    assert costs == {"site_change": 2 * 3, "waiting": 4}
+    rep = check(p, res.schedule)
+    assert sorted((c[0], c[3]) for c in rep.costs) == sorted(costs.items())
+
+
+def test_a_pinned_block_rules_out_every_other_rotation_covering_it() -> None:
+    from meded.engine.blocks.rules import build
+
+    long_el = replace(EL2, length=2)
+    p = tiny(4, (Resident("a", 1, pins=((1, "el"),)),), (EL, long_el), full_assignment=False)
+    ctx = build(p)
+    assert ("a", "el", 1) in ctx.start
+    assert not any(("a", "el2", b) in ctx.start for b in (0, 1))
+    assert ("a", "el2", 2) in ctx.start
+    # when explaining, a pin is a relaxable assumption: the other starts stay
+    assert ("a", "el2", 0) in build(p, explain=True).start

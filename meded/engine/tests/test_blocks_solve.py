@@ -8,16 +8,28 @@ from dataclasses import replace
 from meded.engine.blocks.check import check
 from meded.engine.blocks.generator import generate
 from meded.engine.blocks.greedy import greedy
-from meded.engine.blocks.lns import solve_decomposed
+from meded.engine.blocks.lns import (
+    _Index,
+    can_cover,
+    freeze_outside,
+    short_cells,
+    solve_decomposed,
+    tightness,
+)
 from meded.engine.blocks.model import (
     Calendar,
     CoverageRule,
+    Equity,
     Preference,
+    Prerequisite,
     Problem,
     Requirement,
     Resident,
     Rotation,
+    SiteChange,
+    Unit,
     VacationRequest,
+    Waiting,
     sel,
 )
 from meded.engine.blocks.solve import alternatives, explain, repair, solve
@@ -152,3 +164,72 @@ def test_resident_decomposed_search_finds_a_checked_schedule() -> None:
     best = solve(p, time_limit=5)
     assert best.objective is not None and res.objective is not None
     assert res.objective >= best.objective
+
+
+def test_freezing_outside_a_window_pins_stints_and_makes_idle_blocks_unavailable() -> None:
+    rots = (Rotation("a", "A", "wards", length=2), Rotation("b", "B", "wards"))
+    p = Problem(Calendar(8), (Resident("r", 1, unavailable=frozenset({7})),), rots)
+    row = {0: "a", 1: "a", 3: "b", 5: "a", 6: "a"}
+    r = freeze_outside(p, p.residents[0], row, 3, 4)
+    assert dict(r.pins) == {0: "a", 1: "a", 5: "a", 6: "a"}  # the stint in block 3 is free
+    assert r.unavailable == frozenset({2, 7})  # idle outside the window; 4 stays open
+
+
+def test_tightness_puts_residents_whose_requirements_fill_their_year_first() -> None:
+    rs = (Resident("busy", 1, unavailable=frozenset({2, 3})), Resident("easy", 1))
+    p = Problem(
+        Calendar(4),
+        rs,
+        (Rotation("w", "W", "wards"),),
+        full_assignment=False,
+        requirements=(Requirement("two", sel(["w"]), min=2, max=2),),
+    )
+    assert tightness(p, rs[0]) == 1.0 and tightness(p, rs[1]) == 0.5
+
+
+def test_short_cells_are_the_blocks_below_a_hard_staffing_minimum() -> None:
+    icu = Rotation("icu", "ICU", "icu", coverage=(CoverageRule(min=2, max=3),))
+    p = Problem(Calendar(2), (Resident("a", 1), Resident("b", 1)), (icu,))
+    assert short_cells(p, {"a": {0: "icu", 1: "icu"}, "b": {1: "icu"}}) == [("icu", 0, 1)]
+
+
+def test_can_cover_says_whether_a_resident_s_own_rules_allow_a_block() -> None:
+    rots = (Rotation("basic", "Basic", "wards"), Rotation("adv", "Advanced", "wards"))
+    p = Problem(
+        Calendar(3),
+        (Resident("r", 1),),
+        rots,
+        full_assignment=False,
+        prerequisites=(Prerequisite("basic_first", sel(["adv"]), sel(["basic"])),),
+    )
+    index, cache = _Index(p), {}
+    assert not can_cover(index, "r", "adv", 0, cache)  # nothing can come before block 0
+    assert can_cover(index, "r", "adv", 1, cache)
+    assert cache == {("r", "adv", 0): False, ("r", "adv", 1): True}
+
+
+def test_the_decomposed_search_meets_minimums_prerequisites_and_exact_counts() -> None:
+    rs = tuple(Resident(f"r{k}", 1, unavailable=frozenset({k % 4})) for k in range(8))
+    rots = (
+        Rotation("a", "A", "wards", site="s1", length=2, coverage=(CoverageRule(min=1, max=3),)),
+        Rotation("b", "B", "wards", site="s2", length=2, coverage=(CoverageRule(min=1, max=3),)),
+        Rotation("c", "C", "wards", site="s1", length=2, coverage=(CoverageRule(max=2),)),
+    )
+    p = Problem(
+        Calendar(8),
+        rs,
+        rots,
+        full_assignment=False,
+        requirements=(
+            Requirement("two", sel(categories=["wards"]), min=2, max=2, unit=Unit.STINTS),
+        ),
+        prerequisites=(Prerequisite("a_first", sel(["c"]), sel(["a"])),),
+        preferences=tuple(Preference(r.id, sel(["c"]), 3) for r in rs),
+        site_changes=tuple(SiteChange(r.id, 1) for r in rs),
+        waiting=tuple(Waiting(r.id, 1) for r in rs),
+        equity=(Equity("worst", 1),),
+    )
+    res = solve_decomposed(p, time_limit=4, group=3, sub_time=0.3)
+    rep = check(p, res.schedule)
+    assert res.feasible and rep.ok, rep.violations[:3]
+    assert res.objective == rep.objective and res.first_feasible_s is not None

@@ -88,7 +88,7 @@ def test_a_chief_generates_a_roster_sees_the_violation_an_edit_causes_and_a_resi
     )
     post_call = target.local_day(zone) + dt.timedelta(days=1)
     cell = (
-        page.locator(f'table[data-rotation="micu"] tr')
+        page.locator('table[data-rotation="micu"] tr')
         .nth(1)
         .locator(f'td[data-day="{post_call.isoformat()}"] a.add')
     )

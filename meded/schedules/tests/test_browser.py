@@ -32,7 +32,8 @@ def test_a_chief_solves_the_year_edits_a_cell_sees_the_broken_rule_and_publishes
     page.wait_for_url(re.compile(r"/schedules/jobs/[0-9a-f-]+/$"), timeout=30_000)
     page.locator("#open-version").click(timeout=30_000)
     page.wait_for_url(re.compile(r"\?v=\d+$"))
-    assert "All hard rules hold" in page.locator("#rules").inner_text()
+    # the rules panel loads on its own request after the grid
+    page.locator("#rules").get_by_text("All hard rules hold").wait_for(timeout=10_000)
 
     cell = page.locator("#grid td.cell", has_text=re.compile(r"^micu$")).first
     row = cell.locator("xpath=..")
