@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("<slug:slug>/settings/", views.settings_view, name="settings"),
     path("<slug:slug>/templates/", views.templates, name="templates"),
     path("<slug:slug>/swaps/", views.swaps, name="swaps"),
+    path("<slug:slug>/swaps/options/", views.swap_options, name="swap_options"),
     path("<slug:slug>/swaps/<int:swap_id>/", views.swap_action, name="swap"),
     path("<slug:slug>/meals/", views.meals, name="meals"),
     path("<slug:slug>/meals.csv", views.meals_csv, name="meals_csv"),

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from meded.accounts.access import viewer_for, visible_programs
 from meded.jobs.access import get_job_for_view
@@ -36,6 +37,15 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    """The form's "next" page when it is on this site (never an open redirect)."""
+    target = request.POST.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and ok else default
 
 
 def _post_only(request: HttpRequest) -> HttpResponse | None:
@@ -435,7 +445,7 @@ def swaps(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "Your request is sent to the other resident.")
         except actions.RosterError as e:
             messages.error(request, str(e))
-        return redirect(request.POST.get("next") or reverse("rosters:swaps", args=[slug]))
+        return redirect(_next(request, reverse("rosters:swaps", args=[slug])))
     qs = SwapRequest.objects.filter(program=acc.program).select_related(
         "from_appointment__person", "to_appointment__person", "decided_by"
     )
@@ -449,6 +459,36 @@ def swaps(request: HttpRequest, slug: str) -> HttpResponse:
         "rosters/swaps.html",
         {"acc": acc, "program": acc.program, "swaps": qs.order_by("-created_at")[:200]},
     )
+
+
+@login_required
+def swap_options(request: HttpRequest, slug: str) -> HttpResponse:
+    """For the Offer form on My shifts: the chosen colleague's upcoming published shifts, to
+    ask one in return (a swap) or none (a give-away)."""
+    acc = access.get_program(request.user, slug)
+    mine = {a.pk for a in access.own_appointments(request.user) if a.program_id == acc.program.pk}
+    shift = Shift.objects.filter(
+        pk=_int(request.GET.get("shift")) or 0,
+        published=True,
+        appointment_id__in=mine,
+        template__rotation__program=acc.program,
+    ).first()
+    if shift is None:
+        raise Http404("No such shift")
+    to = _int(request.GET.get("to"))
+    now = timezone.now()
+    theirs = (
+        Shift.objects.filter(
+            appointment_id=to or 0,
+            appointment__program=acc.program,
+            published=True,
+            start__gt=now,
+            start__lte=now + dt.timedelta(days=60),
+        )
+        .select_related("template")
+        .order_by("start")
+    )
+    return render(request, "rosters/_swap_options.html", {"theirs": theirs, "shift": shift})
 
 
 @login_required
@@ -479,7 +519,7 @@ def swap_action(request: HttpRequest, slug: str, swap_id: int) -> HttpResponse:
         messages.success(request, f"The request is now: {swap.get_status_display().lower()}.")
     except actions.RosterError as e:
         messages.error(request, str(e))
-    return redirect(request.POST.get("next") or reverse("rosters:swaps", args=[slug]))
+    return redirect(_next(request, reverse("rosters:swaps", args=[slug])))
 
 
 # --- Meal cards ---------------------------------------------------------------------------

@@ -677,6 +677,9 @@ def solve_decomposed(
                 return True
         return False
 
+    if log:
+        short = short_cells(problem, sched)
+        print(f"placed in {time.perf_counter() - t0:.1f}s, {len(short)} short cells")
     # staffing repair: the short cells with the fewest eligible residents first
     for _ in range(3):
         short = short_cells(problem, sched)

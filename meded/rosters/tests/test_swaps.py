@@ -217,3 +217,26 @@ def test_the_swap_api_proposes_for_the_signed_in_resident(
     )
     assert r.status_code == 404
     assert adapters.published_version(future_block.roster.schedule_year) is not None
+
+
+def test_the_offer_form_lists_the_colleagues_upcoming_shifts_to_ask_in_return(
+    future_block, put, residents_with_logins, as_user, im
+):
+    from django.test import Client
+
+    giver, taker = residents_with_logins
+    day = future_block.template("wards_mgh", "day")
+    roster = future_block.roster
+    mine = put(roster, giver, day, future_block.day(1))
+    theirs = put(roster, taker, day, future_block.day(2))
+    url = f"/rosters/{im.slug}/swaps/options/?shift={mine.pk}&to={taker.pk}"
+    client = Client()
+    client.force_login(user_of(giver))
+    html = client.get(url).content.decode()
+    assert f'<option value="{theirs.pk}">' in html and "give it away" in html
+    # only the shift's owner asks, and only within the program
+    other = Client()
+    other.force_login(user_of(taker))
+    assert other.get(url).status_code == 404
+    assert as_user("outsider").get(url).status_code == 404
+    assert as_user("surgery-coordinator").get(url).status_code == 404
