@@ -8,7 +8,9 @@ ACGME limits as hard rules. So that the rules hold across the block's first day,
 starts LOOKBACK days before the block: those days are pinned to the shifts each resident
 already has there in published rosters (any rotation; a day without one is pinned off).
 Days of the block that are already over keep the shifts they have (pins), when the roster
-has any.
+has any. When the next block already has published shifts for these residents, the horizon
+also runs LOOKAHEAD days past the block, pinned the same way, so the rules hold across the
+block's last day too.
 
 Engine ids: a person is ``a<appointment id>``, a shift type is its template's code, and a
 shift of another rotation before the block is ``prev-<template id>``; day 0 is LOOKBACK days
@@ -44,6 +46,7 @@ from meded.rosters.models import Roster, RosterSettings, Shift, ShiftKind, Shift
 from meded.schedules.models import Assignment, Rotation, ScheduleVersion, ScheduleYear
 
 LOOKBACK = 27  # a 28-day window that ends on the block's first day starts this many days before
+LOOKAHEAD = 6  # a 7-day window that starts on the block's last day ends this many days after
 UNDER_WEIGHT = 10  # each resident under a shift's target
 OVER_WEIGHT = 1  # each resident over it
 FAIRNESS_WEIGHT = 3
@@ -155,6 +158,7 @@ class BlockProblem:
     day0: dt.date  # the date of engine day 0
     lookback: int
     holidays: dict[dt.date, str] = field(default_factory=dict)
+    block_days: int = 0  # the block's own days follow the lookback days; 0 = to the end
 
     def date(self, day: int) -> dt.date:
         return self.day0 + dt.timedelta(days=day)
@@ -175,7 +179,7 @@ class BlockProblem:
 
         text = re.sub(r"day (\d+) \(\w+\)", day, text)
         text = re.sub(r"\ba\d+\b", person, text)
-        text = re.sub(r"\bprev-\d+\b", "an earlier shift", text)
+        text = re.sub(r"\bprev-\d+\b", "a shift on another rotation", text)
         if self.templates:
             codes = "|".join(re.escape(c) for c in sorted(self.templates, key=len, reverse=True))
             text = re.sub(rf"(?<![\w-])({codes})(?![\w-])", shift, text)
@@ -211,6 +215,21 @@ def build_block(roster: Roster, today: dt.date | None = None) -> tuple[list[Bloc
         published=True, appointment__in=appts, start__gte=lo, start__lt=hi
     ).select_related("template"):
         before[s.appointment_id].append(s)
+    # ... and just after it, when the next block is rostered already.
+    end = last + dt.timedelta(days=1)
+    after_lo = dt.datetime.combine(end, dt.time(0), tzinfo=zone_)
+    after_hi = after_lo + dt.timedelta(days=LOOKAHEAD)
+    for s in Shift.objects.filter(
+        published=True, appointment__in=appts, start__gte=after_lo, start__lt=after_hi
+    ).select_related("template"):
+        before[s.appointment_id].append(s)
+    lookahead = (
+        LOOKAHEAD
+        if Shift.objects.filter(
+            published=True, roster__schedule_year=sy, roster__block=roster.block + 1
+        ).exists()
+        else 0
+    )
     # Days of this block already over keep their shifts (when it has any).
     today = today or timezone.localdate()
     kept = list(
@@ -237,6 +256,7 @@ def build_block(roster: Roster, today: dt.date | None = None) -> tuple[list[Bloc
                 [s for s in kept if s.template.rotation_id == rid],
                 past_days,
                 zone_,
+                lookahead,
             )
         )
     if not out:
@@ -256,9 +276,11 @@ def _rotation_problem(
     kept: list[Shift],
     past_days: set[dt.date],
     zone_: dt.tzinfo,
+    lookahead: int = 0,
 ) -> BlockProblem:
     first, last = roster.first_day, roster.last_day
-    horizon = LOOKBACK + (last - first).days + 1
+    block_end = LOOKBACK + (last - first).days + 1  # engine day just past the block
+    horizon = block_end + lookahead
     by_code = {t.code: t for t in tpls}
     types = [shift_type(t) for t in tpls]
     extra: dict[str, ShiftType] = {}
@@ -281,7 +303,7 @@ def _rotation_problem(
         worked: dict[int, str] = {}
         for s in before.get(appt.pk, []):
             worked.setdefault(idx(s.local_day(zone_)), type_id(s.template))
-        for d in range(LOOKBACK):
+        for d in [*range(LOOKBACK), *range(block_end, horizon)]:
             pins.append(Pin(key, d, worked.get(d)))
         mine = {
             idx(s.local_day(zone_)): type_id(s.template)
@@ -290,8 +312,8 @@ def _rotation_problem(
         }
         for day in sorted(past_days):
             pins.append(Pin(key, idx(day), mine.get(idx(day))))
-        off = {idx(d) for d in leave.get(appt.pk, set())}
-        for d in range(LOOKBACK, horizon):
+        off = {idx(d) for d in leave.get(appt.pk, set()) if idx(d) < block_end}
+        for d in range(LOOKBACK, block_end):
             date = day0 + dt.timedelta(days=d)
             if date < appt.start_date or (appt.end_date is not None and date > appt.end_date):
                 off.add(d)
@@ -302,7 +324,7 @@ def _rotation_problem(
     types += list(extra.values())
     cover = []
     holiday_set = frozenset(holidays)
-    for d in range(LOOKBACK, horizon):
+    for d in range(LOOKBACK, block_end):
         date = day0 + dt.timedelta(days=d)
         if date in past_days:
             continue
@@ -348,6 +370,7 @@ def _rotation_problem(
         day0=day0,
         lookback=LOOKBACK,
         holidays=holidays,
+        block_days=block_end - LOOKBACK,
     )
 
 
@@ -362,6 +385,8 @@ def shifts_from(bp: BlockProblem, result: EngineRoster, roster: Roster) -> list[
             t = bp.templates.get(sid)
             if t is None or d < bp.lookback:
                 continue
+            if bp.block_days and d >= bp.lookback + bp.block_days:
+                continue  # the next block's published shifts, pinned for the boundary
             start, end = t.span(bp.date(d), zone_)
             rows.append(
                 Shift(

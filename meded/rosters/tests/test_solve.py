@@ -73,3 +73,31 @@ def test_a_roster_needs_a_published_schedule(solved, users, im):
     load_roster_demo(im)
     with pytest.raises(actions.RosterError, match="Publish"):
         actions.do_generate(users["chief"], solved.schedule_year, 3)
+
+
+def test_when_the_next_block_is_rostered_its_first_days_are_pinned_for_the_boundary(
+    published, users
+):
+    sy = published.schedule_year
+    nxt = actions.do_generate(users["chief"], sy, 9, time_limit=8)
+    actions.do_publish(users["chief"], nxt)
+    roster = Roster.objects.create(schedule_year=sy, block=8)
+    problems, reason = adapters.build_block(roster)
+    assert reason == ""
+    days = (roster.last_day - roster.first_day).days + 1
+    first_after = Shift.objects.filter(roster=nxt, published=True).order_by("start").first()
+    assert first_after is not None
+    for bp in problems:
+        assert bp.problem.horizon == adapters.LOOKBACK + days + adapters.LOOKAHEAD
+        assert bp.block_days == days
+    bp = next(bp for bp in problems if adapters.person_key(first_after.appointment_id) in bp.people)
+    d = (first_after.start.astimezone(adapters.zone()).date() - bp.day0).days
+    pins = {(p.person, p.day): p.shift for p in bp.problem.pins}
+    assert pins[(adapters.person_key(first_after.appointment_id), d)] is not None
+    # the block generated against it: nothing written past the block, rules hold across it
+    gen = actions.do_generate(users["chief"], sy, 8, time_limit=8)
+    gen.refresh_from_db()
+    assert gen.solver_status in ("OPTIMAL", "FEASIBLE"), gen.job.message
+    last = max(s.start for s in Shift.objects.filter(roster=gen, published=False))
+    assert last.astimezone(adapters.zone()).date() <= gen.last_day
+    assert checks.check_roster(gen, published=False) == []
