@@ -41,7 +41,13 @@ def _shown(event: ical.Event) -> dict[str, Any]:
     """An event as the page lists it: an all-day event's last day, not its exclusive end."""
     all_day = not isinstance(event.end, dt.datetime)
     last = event.end - dt.timedelta(days=1) if all_day else event.end
-    return {"start": event.start, "last": last, "summary": event.summary, "where": event.location}
+    return {
+        "start": event.start,
+        "last": last,
+        "timed": not all_day,
+        "summary": event.summary,
+        "where": event.location,
+    }
 
 
 def _page(request: HttpRequest, person: Person) -> HttpResponse:

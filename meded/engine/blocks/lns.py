@@ -17,24 +17,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ortools.sat.python import cp_model
-
 from meded.engine.blocks.check import check, stints
 from meded.engine.blocks.model import CoverageRule, Problem, Resident, Rotation, Schedule, Unit
-from meded.engine.blocks.rules import Ctx, build, objective_expr
 from meded.engine.blocks.solve import (
     FAST_PRESOLVE,
     Progress,
     Result,
-    _flat,
-    _resident_scores,
     solve,
 )
 
 SOFT_MIN_WEIGHT = 1000
 # sub-problems start from a complete hint: probing costs more than it saves there
 LNS_PARAMS: dict[str, object] = {**FAST_PRESOLVE}
-DEBUG = bool(__import__("os").environ.get("LNS_DEBUG"))
 
 
 def soften(problem: Problem, weight: int = SOFT_MIN_WEIGHT) -> Problem:
@@ -281,7 +275,9 @@ class _Search:
         seed: int,
         on_progress: Callable[[Progress], None] | None,
         cover_cache: dict[tuple[str, str, int], bool] | None = None,
+        log: bool = False,
     ) -> None:
+        self.log = log
         self.p, self.soft, self.state, self.index = problem, soft, state, index
         self.t0, self.deadline, self.sub_time, self.seed = t0, deadline, sub_time, seed
         self.on_progress = on_progress
@@ -373,7 +369,8 @@ class _Search:
                 for k, b in cells:
                     pool = sorted(self.able.get(k, set()))
                     rng.shuffle(pool)
-                    pool.sort(key=lambda r, k=k: k not in sched.get(r, {}).values())
+                    on_it = {r for r in pool if k in sched.get(r, {}).values()}
+                    pool.sort(key=lambda r: r not in on_it)
                     got = 0
                     for r in pool:
                         if got >= per_cell or len(free) >= size:
@@ -415,8 +412,8 @@ class _Search:
         if new == hint:
             return
         delta = check(sub, new).objective - check(sub, hint).objective
-        if DEBUG:
-            print(kind, sorted(free), window, res.status, delta)
+        if self.log:
+            print(f"lns {kind} {len(free)} residents window={window}: {res.status} {delta:+d}")
         if delta > 0:
             return
         with st.lock:
@@ -462,111 +459,78 @@ class _Search:
             t.join()
 
 
-class _ProtoSearch(_Search):
-    """The same neighbourhoods on one full CP-SAT model built once: each step copies it,
-    fixes the start literals outside the neighbourhood to the incumbent and re-optimizes
-    the rest from the incumbent (no model building per step)."""
+def _fits(problem: Problem, schedule: Schedule, rid: str, row: dict[int, str]) -> bool:
+    """Whether giving ``rid`` the ``row`` keeps every staffing maximum, everyone else as in
+    ``schedule``."""
+    rm = problem.rotation_map()
+    roles = {r.id: problem.role(r) for r in problem.residents}
+    for b, k in row.items():
+        for c in rm[k].coverage:
+            if c.max is None or (c.blocks and b not in c.blocks):
+                continue
+            if c.role is not None and roles[rid] != c.role:
+                continue
+            n = sum(
+                1
+                for o, other in schedule.items()
+                if o != rid and other.get(b) == k and (c.role is None or roles[o] == c.role)
+            )
+            if n + 1 > c.max:
+                return False
+    return True
 
-    def __init__(self, *args: object, ctx: Ctx, values: list[int], obj: int, **kw: object):
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.ctx = ctx
-        self.values = values
-        self.obj = obj
-        self.starts: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-        rm = ctx.problem.rotation_map()
-        for (r, k, b), v in ctx.start.items():
-            self.starts[r].append((v.index, b, rm[k].length))
-        self.flats = [
-            (t.resident, t.coef, _flat(t.var)) for t in ctx.terms if t.resident is not None
-        ]
 
-    def schedule_of(self, values: list[int]) -> Schedule:
-        rm = self.ctx.problem.rotation_map()
-        out: Schedule = {r: {} for r in self.ids}
-        for (r, k, b), v in self.ctx.start.items():
-            if values[v.index]:
-                for bb in range(b, b + rm[k].length):
-                    out[r][bb] = k
-        return out
+def _place_in_parallel(
+    soft: Problem,
+    sched: Schedule,
+    stats: dict[str, _Stats],
+    index: _Index,
+    order: list[str],
+    workers: int,
+    seed: int,
+    left: Callable[[], float],
+    build_time: float = 0.2,
+) -> set[str]:
+    """Place residents one at a time in ``order``, ``workers`` at once (one single-threaded
+    CP-SAT each, against the schedule as it was when each started). A placement that no
+    longer fits the staffing maximums is redone; one that is infeasible is left to the
+    caller. Returns the residents placed (``sched`` and ``stats`` are updated)."""
+    queue = list(order)
+    placed: set[str] = set()
+    lock = threading.Lock()
 
-    def step(self, rng: random.Random, kind: str) -> None:
-        st = self.state
-        with st.lock:
-            values = self.values
-            obj = self.obj
-            sched = st.schedule
-            stats = st.stats
-            size = round(st.kinds[kind].size)
-        free, window = self.neighbourhood(kind, size, rng, sched, stats)
-        limit = min(self.sub_time * (2 if kind == "shortage" else 1), self.left())
-        if limit < 0.05:
-            return
-        model = self.ctx.model.clone()
-        proto = model.proto
-        for r in self.ids:
-            opened = r in free
-            for i, b, _length in self.starts[r]:
-                if opened and (window is None or window[0] <= b <= window[1]):
+    def placer(i: int) -> None:
+        prng = random.Random(seed * 7919 + 104729 + i)
+        while True:
+            with lock:
+                if not queue or left() <= 0:
+                    return
+                rid = queue.pop(0)
+                snap = {r: dict(row) for r, row in sched.items()}
+                snap_stats = dict(stats)
+            sub = _light(restrict(soft, snap, {rid}, snap_stats, index))
+            params: dict[str, object] = dict(FAST_PRESOLVE)
+            params["random_seed"] = prng.randrange(1 << 30)
+            res = solve(
+                sub, time_limit=max(0.05, min(build_time, left())), workers=1, params=params
+            )
+            with lock:
+                if not res.feasible:
                     continue
-                dom = proto.variables[i].domain
-                dom[0] = dom[1] = values[i]
-        proto.solution_hint.vars.extend(range(len(values)))
-        proto.solution_hint.values.extend(values)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = limit
-        solver.parameters.max_presolve_iterations = 1
-        solver.parameters.random_seed = rng.randrange(1 << 30)
-        status = solver.solve(model)
-        info = st.kinds[kind]
-        with st.lock:
-            info.tries += 1
-            if status == cp_model.OPTIMAL:
-                info.size = min(len(self.ids), info.size * 1.15 + 0.5)
-            else:
-                info.size = max(3.0, info.size * 0.85)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                return
-            value = round(solver.objective_value)
-            if value > self.obj:
-                return
-            new = list(solver.response_proto.solution)
-            if DEBUG:
-                print(kind, len(free), window, solver.status_name(status), value - obj)
-            if value < self.obj:
-                info.gains += 1
-            self.values, self.obj = new, value
-            st.schedule = self.schedule_of(new)
-            scores = _resident_scores(self.flats, new)
-            st.stats = {r: _Stats(scores.get(r, 0), 0, {}) for r in self.ids}
-            st.objective = value + self.ctx.offset
-            st.version += 1
-            if value < obj:
-                self.note()
-            if st.feasible_at is None and check(self.p, st.schedule).ok:
-                st.feasible_at = time.perf_counter() - self.t0
+                row = res.schedule.get(rid, {})
+                if _fits(soft, sched, rid, row):
+                    sched[rid] = row
+                    stats[rid] = index.stats(rid, sched)
+                    placed.add(rid)
+                else:
+                    queue.insert(0, rid)
 
-
-def full_values(ctx: Ctx, schedule: Schedule, time_limit: float) -> tuple[list[int], int] | None:
-    """A complete solution vector of ``ctx``'s model for ``schedule`` (its start literals
-    fixed, the auxiliary variables optimized), with its objective."""
-    model = ctx.model.clone()
-    proto = model.proto
-    rm = ctx.problem.rotation_map()
-    for (r, k, b), v in ctx.start.items():
-        row = schedule.get(r, {})
-        on = int(row.get(b) == k and row.get(b - 1) != k)
-        if on and rm[k].length > 1:
-            on = int(all(row.get(bb) == k for bb in range(b, b + rm[k].length)))
-        dom = proto.variables[v.index].domain
-        dom[0] = dom[1] = on
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = time_limit
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return list(solver.response_proto.solution), round(solver.objective_value)
+    threads = [threading.Thread(target=placer, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return placed
 
 
 def solve_decomposed(
@@ -581,7 +545,6 @@ def solve_decomposed(
     build_time: float = 0.2,
     on_progress: Callable[[Progress], None] | None = None,
     log: bool = False,
-    full_model_limit: int = 0,
 ) -> Result:
     """Construct resident by resident, tightest first (or start from ``initial``), then LNS
     over neighbourhoods of residents: random, the worst-off (equity), residents sharing
@@ -619,19 +582,25 @@ def solve_decomposed(
     if initial is None:
         tight = {r.id: tightness(soft, r) for r in soft.residents}
         order = sorted(ids, key=lambda r: (-tight[r], rng.random()))
+        placed: set[str] = set()
+        if workers > 1 and build_group <= 1:
+            placed = _place_in_parallel(
+                soft, sched, stats, index, order, workers, seed, left, build_time
+            )
+            order = [r for r in order if r not in placed]
         for i in range(0, len(order), max(1, build_group)):
             if left() <= 0:
                 break
             free = set(order[i : i + max(1, build_group)])
-            k, limit = 2, build_time
+            grow, limit = 2, build_time
             while left() > 0:
                 status = place(free, max(0.05, min(limit, left())))
                 if status in ("OPTIMAL", "FEASIBLE"):
                     break
                 if status == "INFEASIBLE":  # no room left: re-place some placed residents too
                     done = [r for r in ids if sched[r] and r not in free]
-                    free = free | set(rng.sample(done, min(k, len(done))))
-                    k *= 2
+                    free = free | set(rng.sample(done, min(grow, len(done))))
+                    grow *= 2
                 else:  # out of time before a first solution
                     limit *= 2
     cover_cache: dict[tuple[str, str, int], bool] = {}
@@ -661,7 +630,7 @@ def solve_decomposed(
             params["random_seed"] = rng.randrange(1 << 30)
             out = solve(
                 _light(_pinned(sub, r, b, k)),
-                time_limit=max(0.1, min(2 * build_time, left())),
+                time_limit=max(0.1, min(4 * build_time, left())),
                 workers=1,
                 hint=old,
                 params=params,
@@ -681,7 +650,7 @@ def solve_decomposed(
         short = short_cells(problem, sched)
         print(f"placed in {time.perf_counter() - t0:.1f}s, {len(short)} short cells")
     # staffing repair: the short cells with the fewest eligible residents first
-    for _ in range(3):
+    for _ in range(5):
         short = short_cells(problem, sched)
         fixed = False
         for k, b, _missing in sorted(short, key=lambda c: (len(able[c[0]]), rng.random())):
@@ -708,25 +677,9 @@ def solve_decomposed(
         seed,
         on_progress,
         cover_cache,
+        log,
     )
     search = _Search(*args)
-    if full_model_limit and sum(len(r) for r in sched.values()) and left() > 1:
-        n_starts = sum(
-            1
-            for r in soft.residents
-            for k in soft.rotations
-            if soft.eligible(r, k)
-            for b in soft.blocks
-            if soft.can_start(r, k, b)
-        )
-        if n_starts <= full_model_limit:
-            ctx = build(soft)
-            ctx.model.minimize(objective_expr(ctx))
-            got = full_values(ctx, sched, max(1.0, min(10.0, left())))
-            if got is not None:
-                search = _ProtoSearch(*args, ctx=ctx, values=got[0], obj=got[1])
-                if log:
-                    print(f"full model of {n_starts} starts at {time.perf_counter() - t0:.1f}s")
     search.note()
     search.run(workers)
     if log:

@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from meded.engine.roster.construct import person_by_person
 from meded.engine.roster.lns import Lns
+from meded.engine.roster.problem import Roster, RosterProblem
+from meded.engine.roster.rules import HardGroup, RosterModel, build_model
 
 #: with the neighbourhood search on, the full-model CP-SAT search runs for at least
 #: ``FULL_MIN_SHARE`` and at most ``FULL_MAX_SHARE`` of the time limit, and stops in between
@@ -27,8 +30,11 @@ from meded.engine.roster.lns import Lns
 FULL_MIN_SHARE = 0.1
 FULL_MAX_SHARE = 0.6
 STALL_SHARE = 0.1
-from meded.engine.roster.problem import Roster, RosterProblem
-from meded.engine.roster.rules import HardGroup, RosterModel, build_model
+#: problems with at least this many assignment variables (person x day x shift) start from
+#: a roster built one person at a time (:mod:`meded.engine.roster.construct`) within
+#: ``CONSTRUCT_SHARE`` of the time limit
+CONSTRUCT_MIN_ASSIGNMENTS = 2500
+CONSTRUCT_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,7 @@ def solve(
     seed: int = 0,
     parameters: dict[str, object] | None = None,
     lns: bool | None = None,
+    construct: bool | None = None,
 ) -> RosterSolution:
     """Solve ``problem`` within ``time_limit`` seconds on ``num_workers`` threads.
 
@@ -200,11 +207,24 @@ def solve(
     deadline = start + time_limit
     rm = build_model(problem)
     use_lns = bool(rm.penalties) if lns is None else lns
+    progress = _Progress(start, on_progress)
+    built: tuple[list[int], int] | None = None
+    if hint is None and use_lns and (construct or (construct is None and _large(rm))):
+        # a first roster one person at a time: much faster than the full model when large
+        budget = max(1.0, CONSTRUCT_SHARE * time_limit)
+        per_person = min(1.0, max(0.05, budget / max(1, len(problem.persons))))
+        hint = person_by_person(problem, time.perf_counter() + budget, seed, per_person)
+        if hint is not None:
+            built = _assignment_values(rm, hint)
+            if built is not None:
+                t = time.perf_counter() - start
+                progress.first = progress.best = t
+                progress.best_value = built[1]
+                progress._record(ProgressPoint(t, built[1], None))
     if hint is not None:
         add_hint(rm, hint)
     first = time_limit if not use_lns else min(time_limit, max(2.0, FULL_MAX_SHARE * time_limit))
     first -= time.perf_counter() - start
-    progress = _Progress(start, on_progress)
     solver = _cp_solver(first, num_workers, seed, log, parameters)
     solver.best_bound_callback = progress.on_bound
     done = threading.Event()
@@ -217,19 +237,27 @@ def solve(
         watcher.start()
     status = solver.solve(rm.model, progress)
     done.set()
-    if status == cp_model.UNKNOWN and deadline - time.perf_counter() > 0.5:
+    if status == cp_model.UNKNOWN and built is None and deadline - time.perf_counter() > 0.5:
         # no roster yet: give the full model the rest of the time
         solver = _cp_solver(deadline - time.perf_counter(), num_workers, seed + 1, log, parameters)
         solver.best_bound_callback = progress.on_bound
         status = solver.solve(rm.model, progress)
     result = RosterSolution(status=solver.status_name(status), workers=num_workers)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = [int(solver.boolean_value(v)) for v in rm.x.values()]
-        objective = round(solver.objective_value) if rm.penalties else 0
-        bound = solver.best_objective_bound if rm.penalties else 0.0
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or built is not None:
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = [int(solver.boolean_value(v)) for v in rm.x.values()]
+            objective = round(solver.objective_value) if rm.penalties else 0
+            bound = solver.best_objective_bound if rm.penalties else 0.0
+        else:
+            result.status = "FEASIBLE"
+            bound = progress.bound if progress.bound is not None else 0.0
+            values, objective = [], 0
+        if built is not None and (not values or built[1] < objective):
+            values, objective = built
         if progress.first is None:  # solved in presolve: no callback fired
             progress.first = progress.best = time.perf_counter() - start
-        if status == cp_model.FEASIBLE and use_lns and deadline - time.perf_counter() > 0.5:
+        proven = status == cp_model.OPTIMAL and objective <= math.ceil(bound - 1e-6)
+        if not proven and use_lns and deadline - time.perf_counter() > 0.5:
 
             def improved(value: int) -> None:
                 t = time.perf_counter() - start
@@ -258,6 +286,25 @@ def solve(
     result.best_s = progress.best
     result.wall_s = time.perf_counter() - start
     return result
+
+
+def _large(rm: RosterModel) -> bool:
+    return len(rm.x) >= CONSTRUCT_MIN_ASSIGNMENTS
+
+
+def _assignment_values(rm: RosterModel, roster: Roster) -> tuple[list[int], int] | None:
+    """The assignment values of ``roster`` and its objective, or None when it breaks a hard
+    rule of the model."""
+    values = [int(roster.get(pid, {}).get(d) == sid) for (pid, d, sid) in rm.x]
+    model = rm.model.clone()
+    for var, v in zip(rm.x.values(), values, strict=True):
+        model.add(var == v)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30.0
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return values, round(solver.objective_value) if rm.penalties else 0
 
 
 def _stop_when_stalled(

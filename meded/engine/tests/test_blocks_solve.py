@@ -9,6 +9,7 @@ from meded.engine.blocks.check import check
 from meded.engine.blocks.generator import generate
 from meded.engine.blocks.greedy import greedy
 from meded.engine.blocks.lns import (
+    _fits,
     _Index,
     can_cover,
     freeze_outside,
@@ -202,7 +203,8 @@ def test_can_cover_says_whether_a_resident_s_own_rules_allow_a_block() -> None:
         full_assignment=False,
         prerequisites=(Prerequisite("basic_first", sel(["adv"]), sel(["basic"])),),
     )
-    index, cache = _Index(p), {}
+    index = _Index(p)
+    cache: dict[tuple[str, str, int], bool] = {}
     assert not can_cover(index, "r", "adv", 0, cache)  # nothing can come before block 0
     assert can_cover(index, "r", "adv", 1, cache)
     assert cache == {("r", "adv", 0): False, ("r", "adv", 1): True}
@@ -233,3 +235,39 @@ def test_the_decomposed_search_meets_minimums_prerequisites_and_exact_counts() -
     rep = check(p, res.schedule)
     assert res.feasible and rep.ok, rep.violations[:3]
     assert res.objective == rep.objective and res.first_feasible_s is not None
+
+
+def test_a_complete_hint_sets_every_variable_and_an_infeasible_one_falls_back_to_starts() -> None:
+    from meded.engine.blocks.rules import build, objective_expr
+    from meded.engine.blocks.solve import add_complete_hint
+
+    rs = tuple(Resident(f"r{k}", 1) for k in range(3))
+    icu = Rotation("icu", "ICU", "icu", coverage=(CoverageRule(min=1, max=1),))
+    p = Problem(
+        Calendar(3),
+        rs,
+        (icu, Rotation("el", "Elective", "elective")),
+        preferences=tuple(Preference(r.id, sel(["el"]), 2) for r in rs),
+        site_changes=tuple(SiteChange(r.id, 1) for r in rs),
+        equity=(Equity("worst", 1),),
+    )
+    good = {f"r{k}": {b: ("icu" if b == k else "el") for b in range(3)} for k in range(3)}
+    ctx = build(p)
+    ctx.model.minimize(objective_expr(ctx))
+    assert add_complete_hint(ctx, good, 5.0)
+    assert len(ctx.model.proto.solution_hint.vars) == len(ctx.model.proto.variables)
+    bad = {r.id: {b: "icu" for b in range(3)} for r in rs}  # three on a one-place ICU
+    ctx = build(p)
+    ctx.model.minimize(objective_expr(ctx))
+    assert not add_complete_hint(ctx, bad, 5.0)
+    assert len(ctx.model.proto.solution_hint.vars) == len(ctx.start)
+    res = solve(p, time_limit=5, hint=good, complete_hint=True)
+    assert res.status == "OPTIMAL" and check(p, res.schedule).ok
+
+
+def test_a_placement_fits_only_while_every_staffing_maximum_holds() -> None:
+    icu = Rotation("icu", "ICU", "icu", coverage=(CoverageRule(max=1, blocks=frozenset({0})),))
+    p = Problem(Calendar(2), (Resident("a", 1), Resident("b", 1)), (icu,))
+    assert _fits(p, {"a": {0: "icu"}, "b": {}}, "b", {1: "icu"})
+    assert not _fits(p, {"a": {0: "icu"}, "b": {}}, "b", {0: "icu"})
+    assert _fits(p, {"a": {0: "icu"}, "b": {}}, "a", {0: "icu"})  # its own place
