@@ -545,14 +545,59 @@ def add_vacation_requests(ctx: Ctx) -> None:
                 )
 
 
+def stint_caps(ctx: Ctx) -> dict[str, list[tuple[frozenset[str], int, int]]]:
+    """Per resident, the hard caps requirements put on counts: (rotation ids, most units
+    left this year, unit is blocks 1 / stints 0)."""
+    p = ctx.problem
+    reqs = [
+        (req, frozenset(ctx.rot_ids(req.target)))
+        for req in p.requirements
+        if req.weight is None and req.max is not None
+    ]
+    out: dict[str, list[tuple[frozenset[str], int, int]]] = {}
+    for res in p.residents:
+        caps = []
+        for req, req_ids in reqs:
+            if not req.who.matches(res):
+                continue
+            hist = history_units(p, res, set(req_ids), req.unit) if req.scope == "residency" else 0
+            assert req.max is not None
+            caps.append((req_ids, max(0, req.max - hist), int(req.unit == Unit.BLOCKS)))
+        out[res.id] = caps
+    return out
+
+
+def max_stints(ctx: Ctx, caps: list[tuple[frozenset[str], int, int]], ids: set[str]) -> int | None:
+    """The most stints of ``ids`` the caps allow (None: none applies). A cap applies when its
+    rotations include all of ``ids``: a count over a subset is at most the count over all."""
+    if not ids:
+        return None
+    rm = ctx.problem.rotation_map()
+    best: int | None = None
+    for req_ids, room, blocks in caps:
+        if not ids <= req_ids:
+            continue
+        if blocks:
+            room //= max(1, min(rm[k].length for k in ids))
+        best = room if best is None else min(best, room)
+    return best
+
+
 def add_preferences(ctx: Ctx) -> None:
     """SOFT (reward). ``weight`` per stint of the preferred target."""
+    caps = stint_caps(ctx) if ctx.problem.preferences and not ctx.explain else {}
     for pref in ctx.problem.preferences:
         ids = ctx.rot_ids(pref.target)
         vs = [v for _, _, v in ctx.starts(pref.resident, ids)]
         if vs:
-            # an explicit count variable lets presolve tighten the objective's trivial bound
+            # an explicit count variable lets presolve tighten the objective's trivial bound;
+            # its domain also takes the hard caps of requirements (e.g. an elective at most
+            # once), which the LP alone often does not see with few workers. Not when
+            # explaining: there every hard rule must stay a removable assumption.
             ub = min(len(vs), ctx.problem.calendar.n_blocks)
+            cap = max_stints(ctx, caps.get(pref.resident, []), ids)
+            if cap is not None:
+                ub = min(ub, cap)
             cnt = ctx.model.new_int_var(0, ub, f"pref[{pref.resident},{pref.target.describe()}]")
             ctx.model.add(cnt == _sum(vs))
             ctx.term(pref.rule, pref.resident, pref.target.describe(), -pref.weight, cnt, ub)

@@ -409,3 +409,28 @@ def test_a_pinned_block_rules_out_every_other_rotation_covering_it() -> None:
     assert ("a", "el2", 2) in ctx.start
     # when explaining, a pin is a relaxable assumption: the other starts stay
     assert ("a", "el2", 0) in build(p, explain=True).start
+
+
+def test_a_preference_count_is_capped_by_a_hard_at_most_once_requirement() -> None:
+    from meded.engine.blocks.rules import build
+
+    r = Resident("a", 1, history=(("el2", 1),))
+    p = tiny(
+        6,
+        (r,),
+        (WARDS, EL, EL2),
+        requirements=(
+            Requirement("once_el", sel(["el"]), max=1, unit=Unit.STINTS),
+            Requirement("elective_total", sel(categories=["elective"]), max=2, scope="residency"),
+        ),
+        preferences=(Preference("a", sel(["el"]), 5), Preference("a", sel(["el2"]), 3)),
+    )
+    terms = {t.detail: t.ub for t in build(p).terms if t.rule == "preference"}
+    # el: at most once; el2: two elective blocks over residency, one already done
+    assert terms == {"el": 1, "el2": 1}
+    # explaining keeps every hard rule a removable assumption: no cap in the domains
+    loose = {t.detail: t.ub for t in build(p, explain=True).terms if t.rule == "preference"}
+    assert loose == {"el": 6, "el2": 6}
+    # one elective block is left this year: the better-rewarded one gets it
+    s = solved(p)
+    assert sorted(k for k in s["a"].values() if k != "wards") == ["el"]
