@@ -29,6 +29,7 @@ from meded.engine.blocks.solve import (
 SOFT_MIN_WEIGHT = 1000
 # sub-problems start from a complete hint: probing costs more than it saves there
 LNS_PARAMS: dict[str, object] = {**FAST_PRESOLVE}
+PLACE_PARAMS: dict[str, object] = {**FAST_PRESOLVE}
 
 
 def soften(problem: Problem, weight: int = SOFT_MIN_WEIGHT) -> Problem:
@@ -214,7 +215,7 @@ def can_cover(
             index.sub({rid}), preferences=(), site_changes=(), waiting=(), equity=(), fairness=()
         )
         out = solve(
-            _pinned(sub, rid, block, rot), time_limit=0.5, workers=1, params=dict(FAST_PRESOLVE)
+            _pinned(sub, rid, block, rot), time_limit=0.5, workers=1, params=dict(PLACE_PARAMS)
         )
         cache[key] = out.status != "INFEASIBLE"  # unknown within the limit: maybe
     return cache[key]
@@ -276,8 +277,10 @@ class _Search:
         on_progress: Callable[[Progress], None] | None,
         cover_cache: dict[tuple[str, str, int], bool] | None = None,
         log: bool = False,
+        complete_hint: bool = False,
     ) -> None:
         self.log = log
+        self.complete_hint = complete_hint
         self.p, self.soft, self.state, self.index = problem, soft, state, index
         self.t0, self.deadline, self.sub_time, self.seed = t0, deadline, sub_time, seed
         self.on_progress = on_progress
@@ -398,7 +401,14 @@ class _Search:
             return
         params: dict[str, object] = dict(LNS_PARAMS)
         params["random_seed"] = rng.randrange(1 << 30)
-        res = solve(sub, time_limit=limit, workers=1, hint=hint, params=params, complete_hint=True)
+        res = solve(
+            sub,
+            time_limit=limit,
+            workers=1,
+            hint=hint,
+            params=params,
+            complete_hint=self.complete_hint,
+        )
         info = st.kinds[kind]
         with st.lock:
             info.tries += 1
@@ -509,7 +519,7 @@ def _place_in_parallel(
                 snap = {r: dict(row) for r, row in sched.items()}
                 snap_stats = dict(stats)
             sub = _light(restrict(soft, snap, {rid}, snap_stats, index))
-            params: dict[str, object] = dict(FAST_PRESOLVE)
+            params: dict[str, object] = dict(PLACE_PARAMS)
             params["random_seed"] = prng.randrange(1 << 30)
             res = solve(
                 sub, time_limit=max(0.05, min(build_time, left())), workers=1, params=params
@@ -545,14 +555,17 @@ def solve_decomposed(
     build_time: float = 0.2,
     on_progress: Callable[[Progress], None] | None = None,
     log: bool = False,
+    complete_hint: bool = False,
 ) -> Result:
     """Construct resident by resident, tightest first (or start from ``initial``), then LNS
     over neighbourhoods of residents: random, the worst-off (equity), residents sharing
     rotations or sites, everyone's stints inside a window of blocks, and residents able to
     fill a staffing shortage, chosen adaptively; ``workers`` single-threaded sub-solves run
     at once. Staffing minimums are searched as heavily weighted soft terms, so the result is
-    feasible only when those terms reach zero (``status`` says FEASIBLE then). Times are
-    measured from the call."""
+    feasible only when those terms reach zero (``status`` says FEASIBLE then).
+    ``complete_hint``: start each sub-solve from a complete hint (see
+    ``solve.add_complete_hint``); consistent but costs an extra small solve per step. Times
+    are measured from the call."""
     t0 = time.perf_counter()
     rng = random.Random(seed)
     soft = soften(problem)
@@ -569,7 +582,7 @@ def solve_decomposed(
     def place(free: set[str], limit: float) -> str:
         sub = _light(restrict(soft, sched, free, stats, index))
         hint = {r: sched[r] for r in free}
-        params: dict[str, object] = dict(FAST_PRESOLVE)
+        params: dict[str, object] = dict(PLACE_PARAMS)
         params["random_seed"] = rng.randrange(1 << 30)
         res = solve(sub, time_limit=limit, workers=1, hint=hint, params=params)
         if res.feasible:
@@ -614,7 +627,7 @@ def solve_decomposed(
         cands.sort(key=lambda r: k not in sched[r].values())
         tried = 0
         for r in cands:
-            if left() <= 0 or tried >= 8:
+            if left() <= 0 or tried >= 4 or time.perf_counter() > repair_until:
                 break
             if sched[r].get(b) == k or not can_cover(index, r, k, b, cover_cache):
                 continue
@@ -626,11 +639,11 @@ def solve_decomposed(
             }
             sub = restrict(soft, sched, free, stats, index)
             old = {o: sched[o] for o in free}
-            params: dict[str, object] = dict(FAST_PRESOLVE)
+            params: dict[str, object] = dict(PLACE_PARAMS)
             params["random_seed"] = rng.randrange(1 << 30)
             out = solve(
                 _light(_pinned(sub, r, b, k)),
-                time_limit=max(0.1, min(4 * build_time, left())),
+                time_limit=max(0.1, min(2 * build_time, left())),
                 workers=1,
                 hint=old,
                 params=params,
@@ -650,6 +663,8 @@ def solve_decomposed(
         short = short_cells(problem, sched)
         print(f"placed in {time.perf_counter() - t0:.1f}s, {len(short)} short cells")
     # staffing repair: the short cells with the fewest eligible residents first
+    # a bounded share of the time: the search's shortage neighbourhoods go on after it
+    repair_until = time.perf_counter() + 0.15 * time_limit
     for _ in range(5):
         short = short_cells(problem, sched)
         fixed = False
@@ -658,7 +673,7 @@ def solve_decomposed(
                 if not fix_cell(k, b):
                     break
                 fixed = True
-        if not fixed or left() <= 0:
+        if not fixed or left() <= 0 or time.perf_counter() > repair_until:
             break
     state = _State(sched, stats, check(soft, sched).objective)
     if log:
@@ -678,6 +693,7 @@ def solve_decomposed(
         on_progress,
         cover_cache,
         log,
+        complete_hint,
     )
     search = _Search(*args)
     search.note()
