@@ -15,12 +15,14 @@ from meded.engine.blocks.lns import (
     freeze_outside,
     short_cells,
     solve_decomposed,
+    solve_staged,
     tightness,
 )
 from meded.engine.blocks.model import (
     Calendar,
     CoverageRule,
     Equity,
+    Fairness,
     Preference,
     Prerequisite,
     Problem,
@@ -271,3 +273,25 @@ def test_a_placement_fits_only_while_every_staffing_maximum_holds() -> None:
     assert _fits(p, {"a": {0: "icu"}, "b": {}}, "b", {1: "icu"})
     assert not _fits(p, {"a": {0: "icu"}, "b": {}}, "b", {0: "icu"})
     assert _fits(p, {"a": {0: "icu"}, "b": {}}, "a", {0: "icu"})  # its own place
+
+
+def test_the_staged_search_returns_a_checked_schedule_with_progress_in_time_order() -> None:
+    rs = tuple(Resident(f"r{k}", 1 + k % 2) for k in range(6))
+    rots = (
+        Rotation("icu", "ICU", "icu", coverage=(CoverageRule(min=2, max=3),)),
+        Rotation("el", "Elective", "elective"),
+        Rotation("wards", "Wards", "wards", coverage=(CoverageRule(min=1),)),
+    )
+    p = Problem(
+        Calendar(6),
+        rs,
+        rots,
+        preferences=tuple(Preference(r.id, sel(["el"]), 1 + k) for k, r in enumerate(rs)),
+        fairness=(Fairness("icu", "blocks", 3, sel(["icu"])),),
+    )
+    seen: list[float] = []
+    res = solve_staged(p, time_limit=6, on_progress=lambda pr: seen.append(pr.wall_s))
+    assert res.feasible and check(p, res.schedule).ok
+    assert res.objective is not None and res.first_feasible_s is not None
+    assert res.objective == check(p, res.schedule).objective
+    assert seen == sorted(seen)  # the second stage's progress follows the first's in time
