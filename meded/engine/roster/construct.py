@@ -26,16 +26,23 @@ from meded.engine.roster.rules import build_model
 HARD_COVER_WEIGHT = 10_000
 
 
-def _open_cover(
-    problem: RosterProblem, counts: dict[tuple[int, str], int]
+def residual_cover(
+    problem: RosterProblem,
+    counts: dict[tuple[int, str], int],
+    hard_weight: int | None = None,
 ) -> list[CoverRequirement]:
-    """Cover requirements for the next person given ``counts`` of people already on each
-    (day, shift): targets lowered by those counts, hard limits as heavy soft ones."""
+    """Cover requirements left for more people when ``counts`` people already work each
+    (day, shift): limits and targets lowered by those counts. For the people added, the
+    cover cost then differs from the full one by a constant only. ``hard_weight`` turns hard
+    limits into soft ones of that weight; None keeps them hard."""
     out: list[CoverRequirement] = []
     for c in problem.cover:
         have = counts.get((c.day, c.shift), 0)
-        minimum_weight = HARD_COVER_WEIGHT if c.minimum_weight is None else c.minimum_weight
-        maximum_weight = HARD_COVER_WEIGHT if c.maximum_weight is None else c.maximum_weight
+        minimum_weight = c.minimum_weight
+        maximum_weight = c.maximum_weight
+        if hard_weight is not None:
+            minimum_weight = hard_weight if minimum_weight is None else minimum_weight
+            maximum_weight = hard_weight if maximum_weight is None else maximum_weight
         out.append(
             CoverRequirement(
                 day=c.day,
@@ -54,35 +61,44 @@ def _open_cover(
 
 def person_by_person(
     problem: RosterProblem,
+    budget: float,
     deadline: float,
     seed: int = 0,
-    per_person_limit: float = 1.0,
 ) -> Roster | None:
     """A roster built one person at a time (see the module text), or None when some person's
-    own rules cannot be met (or the time ran out before everyone had a roster)."""
+    own rules cannot be met or ``deadline`` passes first.
+
+    ``budget`` seconds are shared out among the people still to roster; a person whose
+    share runs out before any roster of theirs is found gets more time, up to ``deadline``.
+    """
     roster: Roster = {}
     counts: dict[tuple[int, str], int] = {}
     order = list(problem.persons)
     random.Random(seed).shuffle(order)
-    for person in order:
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return None
+    budget_end = time.perf_counter() + budget
+    for i, person in enumerate(order):
         sub = replace(
             problem,
             persons=(person,),
-            cover=tuple(_open_cover(problem, counts)),
+            cover=tuple(residual_cover(problem, counts, HARD_COVER_WEIGHT)),
             requests=tuple(r for r in problem.requests if r.person == person.id),
             pins=tuple(p for p in problem.pins if p.person == person.id),
             fairness=(),
         )
         rm = build_model(sub)
+        share = max(0.02, (budget_end - time.perf_counter()) / (len(order) - i))
+        status = cp_model.UNKNOWN
         solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = seed
-        solver.parameters.linearization_level = 2
-        solver.parameters.max_time_in_seconds = min(left, per_person_limit)
-        status = solver.solve(rm.model)
+        while status == cp_model.UNKNOWN:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None
+            solver.parameters.num_workers = 1
+            solver.parameters.random_seed = seed
+            solver.parameters.linearization_level = 2
+            solver.parameters.max_time_in_seconds = min(left, share)
+            status = solver.solve(rm.model)
+            share *= 4
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         mine: dict[int, str] = {}

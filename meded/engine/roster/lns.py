@@ -6,7 +6,9 @@ copies the full model, fixes every assignment outside the neighbourhood to the c
 and lets CP-SAT re-optimise the rest to optimality (or a short time limit). A step that does not
 make the roster worse is kept. Neighbourhood sizes adapt: a step solved to optimality grows the
 next one, a step that ran out of time shrinks it. ``workers`` threads search at once, each
-with a single-threaded CP-SAT, sharing the best roster.
+with a single-threaded CP-SAT, sharing the best roster. On large problems a neighbourhood of a
+few people is solved in a model of those people alone (cover lowered by everybody else's
+shifts), which is much cheaper than copying the full model.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from meded.engine.roster.rules import RosterModel
+from meded.engine.roster.construct import residual_cover
+from meded.engine.roster.problem import Pin, Roster
+from meded.engine.roster.rules import RosterModel, build_model
+
+#: problems with at least this many assignment variables re-optimise a neighbourhood of a
+#: few people in a model of those people alone (see :meth:`Lns._step_people`)
+SMALL_MODEL_MIN_ASSIGNMENTS = 10_000
 
 NEIGHBOURHOODS = ("persons", "days", "penalty", "block")
 
@@ -73,6 +81,9 @@ class Lns:
         self.seed = seed
         self.lower_bound = lower_bound
         self.base = rm.model
+        # a neighbourhood of a few people is exact in a model of those people alone unless
+        # a soft rule spans people (fairness)
+        self.small_models = len(self.vars) >= SMALL_MODEL_MIN_ASSIGNMENTS and not p.fairness
 
     # -- neighbourhoods ------------------------------------------------------------------
 
@@ -137,8 +148,12 @@ class Lns:
             info = self.state.kinds[kind]
             fraction = info.fraction
         free_cells = self._cells(kind, fraction, rng)
+        if self.small_models and kind != "days":
+            self._step_people(rng, info, values, current, free_cells)
+            return
         free = {i for cell in free_cells for i in self.cell_vars.get(cell, ())}
         model = self.base.clone()
+        model.clear_hints()  # the base model may carry the caller's hint
         proto = model.proto
         for i, var in enumerate(self.vars):
             v = values[i]
@@ -173,16 +188,102 @@ class Lns:
                 int(solver.boolean_value(var)) if i in free else values[i]
                 for i, var in enumerate(self.vars)
             ]
-            if value < current:
-                info.gains += 1
-            if value < self.state.objective:
-                self.state.improved_at = time.perf_counter()
-                self.state.values = new
-                self.state.objective = value
-                if self.on_improve is not None:
-                    self.on_improve(value)
-            elif value == self.state.objective:
-                self.state.values = new  # a sideways move keeps the search moving
+            self._accept(info, new, value, current)
+
+    def _roster(self, values: list[int]) -> Roster:
+        roster: Roster = {}
+        for (pid, d, sid), v in zip(self.keys, values, strict=True):
+            if v:
+                roster.setdefault(pid, {})[d] = sid
+        return roster
+
+    def _step_people(
+        self,
+        rng: random.Random,
+        info: _Kind,
+        values: list[int],
+        current: int,
+        free_cells: set[tuple[str, int]],
+    ) -> None:
+        """One step whose free cells are some people over some days, solved in a model of
+        those people alone: cover lowered by everybody else's current shifts, their days
+        outside the neighbourhood pinned. The objective of that model differs from the full
+        one by a constant, so the change in the full objective is the change in it."""
+        p = self.rm.problem
+        people = {pid for pid, _d in free_cells}
+        roster = self._roster(values)
+        counts: dict[tuple[int, str], int] = {}
+        for pid, days in roster.items():
+            if pid not in people:
+                for d, sid in days.items():
+                    counts[d, sid] = counts.get((d, sid), 0) + 1
+        pins = [pin for pin in p.pins if pin.person in people]
+        for pid in people:
+            for d in range(self.horizon):
+                if (pid, d) not in free_cells:
+                    pins.append(Pin(pid, d, roster.get(pid, {}).get(d)))
+        sub = replace(
+            p,
+            persons=tuple(person for person in p.persons if person.id in people),
+            cover=tuple(residual_cover(p, counts)),
+            requests=tuple(r for r in p.requests if r.person in people),
+            pins=tuple(pins),
+        )
+        rm = build_model(sub)
+        sub_vars = list(rm.x.values())
+        sub_values = [int(roster.get(pid, {}).get(d) == sid) for (pid, d, sid) in rm.x]
+        before = self._fixed_objective(rm, sub_values)
+        for var, v in zip(sub_vars, sub_values, strict=True):
+            rm.model.add_hint(var, v)
+        left = self.deadline - time.perf_counter()
+        if left < 0.05 or before is None:
+            return
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = min(left, 1.0)
+        solver.parameters.random_seed = rng.randrange(1 << 30)
+        solver.parameters.linearization_level = 2
+        status = solver.solve(rm.model)
+        with self.state.lock:
+            self.state.steps += 1
+            info.tries += 1
+            if status == cp_model.OPTIMAL:
+                info.fraction = min(1.0, info.fraction * 1.1)
+            elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+                info.fraction = max(0.005, info.fraction * 0.8)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return
+            value = current - before + round(solver.objective_value)
+            if value > self.state.objective:
+                return
+            new = list(values)
+            for key, var in rm.x.items():
+                new[self.index[key]] = int(solver.boolean_value(var))
+            self._accept(info, new, value, current)
+
+    def _fixed_objective(self, rm: RosterModel, values: list[int]) -> int | None:
+        model = rm.model.clone()
+        for var, v in zip(rm.x.values(), values, strict=True):
+            model.add(var == v)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return round(solver.objective_value) if rm.penalties else 0
+
+    def _accept(self, info: _Kind, new: list[int], value: int, current: int) -> None:
+        """Keep ``new`` (objective ``value``) when it is no worse; called under the lock."""
+        if value < current:
+            info.gains += 1
+        if value < self.state.objective:
+            self.state.improved_at = time.perf_counter()
+            self.state.values = new
+            self.state.objective = value
+            if self.on_improve is not None:
+                self.on_improve(value)
+        elif value == self.state.objective:
+            self.state.values = new  # a sideways move keeps the search moving
 
     def _worker(self, index: int) -> None:
         rng = random.Random(self.seed * 7919 + index)

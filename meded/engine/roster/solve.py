@@ -197,11 +197,16 @@ def solve(
 ) -> RosterSolution:
     """Solve ``problem`` within ``time_limit`` seconds on ``num_workers`` threads.
 
-    CP-SAT runs on the full model first (the whole time limit when ``lns`` is False, a tenth
-    of it, at least two seconds, otherwise); from its best roster a roster-specific
-    large-neighbourhood search (:mod:`meded.engine.roster.lns`) improves until the time limit.
-    ``lns=None`` uses the search whenever the problem has soft terms. ``parameters`` are extra
-    CP-SAT parameters for the full-model solve.
+    Large problems (``construct=None``: at least ``CONSTRUCT_MIN_ASSIGNMENTS`` assignment
+    variables; ``True`` always, ``False`` never) first get a roster built one person at a time
+    (:mod:`meded.engine.roster.construct`), used as the hint. CP-SAT then runs on the full
+    model with its LP at the strongest (``linearization_level=2``; with two workers the
+    ``max_lp`` search beside CP-SAT's own heuristics): the whole time limit when ``lns`` is
+    False, otherwise until it stops improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``,
+    ``STALL_SHARE``); from its best roster a roster-specific large-neighbourhood search
+    (:mod:`meded.engine.roster.lns`) improves until the time limit. ``lns=None`` uses the
+    search whenever the problem has soft terms. ``parameters`` are extra CP-SAT parameters
+    for the full-model solve (they override the settings above).
     """
     start = time.perf_counter()
     deadline = start + time_limit
@@ -211,9 +216,8 @@ def solve(
     built: tuple[list[int], int] | None = None
     if hint is None and use_lns and (construct or (construct is None and _large(rm))):
         # a first roster one person at a time: much faster than the full model when large
-        budget = max(1.0, CONSTRUCT_SHARE * time_limit)
-        per_person = min(1.0, max(0.05, budget / max(1, len(problem.persons))))
-        hint = person_by_person(problem, time.perf_counter() + budget, seed, per_person)
+        budget = min(len(problem.persons) * 1.0, CONSTRUCT_SHARE * time_limit)
+        hint = person_by_person(problem, budget, start + 0.8 * time_limit, seed)
         if hint is not None:
             built = _assignment_values(rm, hint)
             if built is not None:

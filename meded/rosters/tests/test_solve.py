@@ -97,6 +97,7 @@ def test_when_the_next_block_is_rostered_its_first_days_are_pinned_for_the_bound
     # the block generated against it: nothing written past the block, rules hold across it
     gen = actions.do_generate(users["chief"], sy, 8, time_limit=8)
     gen.refresh_from_db()
+    assert gen.job is not None
     assert gen.solver_status in ("OPTIMAL", "FEASIBLE"), gen.job.message
     last = max(s.start for s in Shift.objects.filter(roster=gen, published=False))
     assert last.astimezone(adapters.zone()).date() <= gen.last_day
