@@ -19,6 +19,7 @@ from meded.audit import log as audit
 from meded.audit.models import AuditEntry
 from meded.engine.roster import ProgressPoint, RosterSolution, solve
 from meded.jobs.models import Job
+from meded.jobs.running import run_watched
 from meded.org.tasks import PROGRESS_DB
 from meded.rosters import adapters
 from meded.rosters.models import Roster, Shift
@@ -49,32 +50,21 @@ def _solve_with_progress(
     bp: adapters.BlockProblem, limit: float, job_id: Any, head: str, done0: float, total: float
 ) -> RosterSolution:
     watch = _Watch()
-    box: dict[str, Any] = {}
 
-    def target() -> None:
-        try:
-            box["result"] = solve(
-                bp.problem, time_limit=limit, num_workers=WORKERS, on_progress=watch
-            )
-        except BaseException as e:
-            box["error"] = e
-
-    thread = threading.Thread(target=target, name=f"roster-{job_id}", daemon=True)
-    t0 = time.monotonic()
-    thread.start()
-    while thread.is_alive():
-        thread.join(PROGRESS_EVERY)
-        elapsed = time.monotonic() - t0
+    def tick(elapsed: float) -> None:
         p = watch.last
         best = f"best {_fmt(p.objective)} · bound {_fmt(p.bound)}" if p else "searching"
         Job.objects.using(PROGRESS_DB).filter(pk=job_id).update(
             done=min(int((done0 + elapsed) * 10), int(total * 10)),
             message=f"{head} · {best} · {elapsed:.1f} s"[:300],
         )
-    if "error" in box:
-        raise box["error"]
-    out: RosterSolution = box["result"]
-    return out
+
+    return run_watched(
+        lambda: solve(bp.problem, time_limit=limit, num_workers=WORKERS, on_progress=watch),
+        tick,
+        PROGRESS_EVERY,
+        f"roster-{job_id}",
+    )
 
 
 def _fail(job: Job, roster: Roster, status: str, message: str, **result: Any) -> str:

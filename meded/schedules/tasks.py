@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,6 +18,7 @@ from meded.audit.models import AuditEntry
 from meded.engine.blocks.check import check
 from meded.engine.blocks.solve import Progress, Result, alternatives, explain, repair, solve
 from meded.jobs.models import Job
+from meded.jobs.running import run_watched
 from meded.org.tasks import PROGRESS_DB
 from meded.schedules import adapters
 from meded.schedules.models import Assignment, ScheduleVersion, ScheduleYear
@@ -70,24 +70,12 @@ T = TypeVar("T")
 def _run(work: Callable[[Callable[[Progress], None]], T], limit: float, job_id: Any) -> T:
     """Run ``work(on_progress)`` on a thread while this thread writes its progress."""
     watch = _Watch()
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = work(watch)
-        except BaseException as e:
-            box["error"] = e
-
-    thread = threading.Thread(target=target, name=f"solve-{job_id}", daemon=True)
-    t0 = time.monotonic()
-    thread.start()
-    while thread.is_alive():
-        thread.join(PROGRESS_EVERY)
-        _write_progress(job_id, time.monotonic() - t0, limit, watch.snapshot())
-    if "error" in box:
-        raise box["error"]
-    out: T = box["result"]
-    return out
+    return run_watched(
+        lambda: work(watch),
+        lambda elapsed: _write_progress(job_id, elapsed, limit, watch.snapshot()),
+        PROGRESS_EVERY,
+        f"solve-{job_id}",
+    )
 
 
 def _fail(job: Job, version: ScheduleVersion, status: str, message: str, **result: Any) -> str:
