@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from meded.engine.blocks import local
 from meded.engine.blocks.check import check, stints
 from meded.engine.blocks.model import CoverageRule, Problem, Resident, Rotation, Schedule, Unit
 from meded.engine.blocks.solve import (
@@ -45,6 +46,41 @@ def soften(problem: Problem, weight: int = SOFT_MIN_WEIGHT) -> Problem:
         for r in problem.rotations
     )
     return replace(problem, rotations=rots, _cache={})
+
+
+def hard_only(problem: Problem) -> Problem:
+    """The problem without its objective: no preferences, wishes, site changes, waiting,
+    fairness or equity, and every soft rule dropped, so CP-SAT looks for any schedule that
+    keeps the hard rules (a first schedule to improve from)."""
+    rots = tuple(
+        # a soft minimum goes; its maximum stays (it is hard)
+        replace(
+            r,
+            coverage=tuple(
+                c if c.weight is None else replace(c, min=0, weight=None) for c in r.coverage
+            ),
+        )
+        for r in problem.rotations
+    )
+    return replace(
+        problem,
+        rotations=rots,
+        requirements=tuple(x for x in problem.requirements if x.weight is None),
+        windows=tuple(x for x in problem.windows if x.weight is None),
+        prerequisites=tuple(x for x in problem.prerequisites if x.weight is None),
+        max_consecutive=tuple(x for x in problem.max_consecutive if x.weight is None),
+        forbidden_adjacent=tuple(x for x in problem.forbidden_adjacent if x.weight is None),
+        min_spacing=tuple(x for x in problem.min_spacing if x.weight is None),
+        rest_after=tuple(x for x in problem.rest_after if x.weight is None),
+        vacation_requests=tuple(x for x in problem.vacation_requests if x.approved),
+        preferences=(),
+        wishes=(),
+        fairness=(),
+        equity=(),
+        site_changes=(),
+        waiting=(),
+        _cache={},
+    )
 
 
 @dataclass
@@ -725,13 +761,18 @@ def solve_staged(
     workers: int = 2,
     seed: int = 0,
     first_share: float = 0.25,
+    feasibility_share: float = 0.6,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> Result:
     """The full CP-SAT model for ``first_share`` of the time (it meets every staffing minimum
     as a hard rule, so it finds a first schedule where building resident by resident may
-    not), then the decomposed neighbourhood search from that schedule (or from scratch when
-    there is none) for the rest. Times are measured from the call."""
+    not); when it found none, the hard rules alone for up to ``feasibility_share`` of what
+    is left; then the decomposed neighbourhood search from that schedule (or from scratch
+    when there is none) for the rest. Times are measured from the call."""
     t0 = time.perf_counter()
+    found_at: float | None = None
+    if local.supports(problem):
+        return solve_annealed(problem, time_limit, workers, seed, on_progress)
     first = solve(
         problem,
         time_limit=max(1.0, time_limit * first_share),
@@ -741,6 +782,22 @@ def solve_staged(
     spent = time.perf_counter() - t0
     if first.status == "OPTIMAL" or first.status == "INFEASIBLE":
         return first  # proven: nothing to search
+    initial = first.schedule if first.feasible else None
+    if initial is None:
+        # No schedule yet: the hard rules alone (no objective, full presolve) are found much
+        # sooner on tightly packed problems, and the search below improves from there.
+        left = time_limit - spent
+        if left > 2.0:
+            bare = solve(
+                hard_only(problem),
+                time_limit=max(1.0, feasibility_share * left),
+                workers=workers,
+                params={},
+            )
+            if bare.feasible:
+                initial = bare.schedule
+                found_at = time.perf_counter() - t0
+        spent = time.perf_counter() - t0
     rest = max(1.0, time_limit - spent)
 
     def shifted(p: Progress) -> None:
@@ -752,7 +809,7 @@ def solve_staged(
         time_limit=rest,
         workers=workers,
         seed=seed,
-        initial=first.schedule if first.feasible else None,
+        initial=initial,
         on_progress=shifted,
     )
     wall = time.perf_counter() - t0
@@ -772,6 +829,8 @@ def solve_staged(
     first_s = (
         first.first_feasible_s
         if first.feasible
+        else found_at
+        if found_at is not None
         else (None if second.first_feasible_s is None else second.first_feasible_s + spent)
     )
     progress = list(first.progress) + [
@@ -787,5 +846,115 @@ def solve_staged(
         first_feasible_s=first_s,
         best_s=best_s,
         wall_s=wall,
+        progress=progress,
+    )
+
+
+def first_schedule(
+    problem: Problem, time_limit: float, workers: int = 2, seed: int = 0, max_replace: int = 8
+) -> Result:
+    """A schedule that keeps every hard rule, for problems the local search scores: the
+    local search on the hard rules alone from nothing (a quarter of the time); if a few
+    residents still break their own rules, each is placed again by a one-resident CP-SAT
+    model with everyone else fixed and the local search tries again; failing that, CP-SAT
+    on the hard rules alone, hinted with the nearest schedule found. Status is CP-SAT's
+    (OPTIMAL for a proven feasibility model), FEASIBLE, INFEASIBLE or UNKNOWN."""
+    t0 = time.perf_counter()
+
+    def left() -> float:
+        return time_limit - (time.perf_counter() - t0)
+
+    near = local.improve(problem, {}, time_limit=0.25 * time_limit, seed=seed, feasibility=True)
+    sched = near.schedule
+    if near.hard:
+        soft = soften(problem)
+        index = _Index(soft)
+        bad = sorted({v.resident for v in check(problem, sched).violations if v.resident})
+        if 0 < len(bad) <= max_replace:
+            stats = {r.id: index.stats(r.id, sched) for r in soft.residents}
+            for rid in bad:
+                sub = _light(restrict(soft, sched, {rid}, stats, index))
+                out = solve(sub, time_limit=max(0.1, min(1.0, left() / 4)), workers=1, params={})
+                if out.feasible:
+                    sched[rid] = out.schedule.get(rid, {})
+                    stats[rid] = index.stats(rid, sched)
+            near = local.improve(
+                problem,
+                sched,
+                time_limit=max(0.1, min(0.1 * time_limit, left() / 2)),
+                seed=seed + 1,
+                feasibility=True,
+            )
+            sched = near.schedule
+    if near.hard == 0 and check(problem, sched).ok:
+        at = time.perf_counter() - t0
+        return Result("FEASIBLE", sched, None, None, at, at, at, workers)
+    res = solve(
+        hard_only(problem), time_limit=max(1.0, left()), workers=workers, hint=sched, params={}
+    )
+    return replace(res, wall_s=time.perf_counter() - t0)
+
+
+def solve_annealed(
+    problem: Problem,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    on_progress: Callable[[Progress], None] | None = None,
+    feasibility_share: float = 0.6,
+) -> Result:
+    """For problems of stint rules the local search scores (``local.supports``): CP-SAT finds
+    a schedule that keeps the hard rules (no objective, so it is quick), then simulated
+    annealing improves it for the rest of the time, one run per worker, keeping every hard
+    rule. When CP-SAT finds nothing in ``feasibility_share`` of the time, the decomposed
+    search takes over."""
+    t0 = time.perf_counter()
+    first = first_schedule(problem, feasibility_share * time_limit, workers, seed)
+    found_at = time.perf_counter() - t0
+    if first.status == "INFEASIBLE":
+        return replace(first, wall_s=found_at)
+    if not first.feasible:
+        second = solve_decomposed(
+            problem, time_limit=max(1.0, time_limit - found_at), workers=workers, seed=seed
+        )
+        return replace(
+            second,
+            first_feasible_s=None
+            if second.first_feasible_s is None
+            else second.first_feasible_s + found_at,
+            best_s=None if second.best_s is None else second.best_s + found_at,
+            wall_s=time.perf_counter() - t0,
+        )
+    progress = [Progress(found_at, float(check(problem, first.schedule).objective), float("nan"))]
+
+    def note(at: float, objective: int) -> None:
+        pr = Progress(found_at + at, float(objective), float("nan"))
+        progress.append(pr)
+        if on_progress is not None:
+            on_progress(pr)
+
+    if on_progress is not None:
+        on_progress(progress[0])
+    out = local.improve_parallel(
+        problem,
+        first.schedule,
+        time_limit=max(0.5, time_limit - (time.perf_counter() - t0)),
+        workers=workers,
+        seed=seed,
+        on_progress=note,
+    )
+    wall = time.perf_counter() - t0
+    ok = out.hard == 0
+    if not ok:  # never worse than where it started
+        return replace(first, first_feasible_s=found_at, wall_s=wall, progress=progress)
+    return Result(
+        status="FEASIBLE",
+        schedule=out.schedule,
+        objective=float(out.objective),
+        bound=None,
+        first_feasible_s=found_at,
+        best_s=found_at if out.improved_at is None else found_at + out.improved_at,
+        wall_s=wall,
+        workers=workers,
         progress=progress,
     )

@@ -401,7 +401,14 @@ class Problem:
         return next(r for r in self.residents if r.id == res_id)
 
     def select(self, target: Selector) -> list[Rotation]:
-        return [r for r in self.rotations if target.matches(r)]
+        # rule builders ask for the same selectors thousands of times on large programs
+        cache = self._cache.setdefault("select", {})
+        assert isinstance(cache, dict)
+        found = cache.get(target)
+        if found is None:
+            found = [r for r in self.rotations if target.matches(r)]
+            cache[target] = found
+        return list(found)
 
     def eligible(self, res: Resident, rot: Rotation) -> bool:
         return (

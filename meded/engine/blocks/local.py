@@ -1,0 +1,839 @@
+"""Simulated annealing over stints, for problems whose rules it can score move by move.
+
+CP-SAT proves and repairs; on large problems of stint rules (coverage, stint or block
+requirements, prerequisites, per-stint preferences, wishes, vacation requests, site changes,
+waiting, the worst-off resident's score) a local search that tries hundreds of thousands of
+small moves a minute improves a schedule much faster than re-solving neighbourhoods. The
+search works on integer indices and keeps, per resident, its stints and busy blocks, and per
+rotation and block the staffing counts, so a move is scored by re-scoring the one or two
+residents it touches and the staffing cells it changes.
+
+Every rule is priced as in ``check``: soft rules at their weight, hard rules at ``HARD``
+per unit, so the search may start from a schedule that breaks hard rules (e.g. staffing
+minimums) and works them down first. ``supports(problem)`` says whether a problem uses only
+rules scored here; ``improve`` returns the best schedule seen and its objective as ``check``
+computes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from meded.engine.blocks.check import check, stints
+from meded.engine.blocks.model import Problem, Schedule, Unit
+
+log = logging.getLogger(__name__)
+
+HARD = 100_000  # per unit of a hard rule broken (the search works these down first)
+
+
+def supports(problem: Problem) -> bool:
+    """Whether every rule of ``problem`` is one the local search scores move by move."""
+    p = problem
+    return not (
+        p.full_assignment
+        or p.windows
+        or p.templates
+        or p.max_consecutive
+        or p.forbidden_adjacent
+        or p.min_spacing
+        or p.rest_after
+        or p.fairness
+        or any(r.aligned for r in p.rotations)
+    )
+
+
+@dataclass
+class _Req:
+    lo: int
+    hi: int | None
+    weight: int  # HARD when the requirement is hard
+    blocks: bool  # counts blocks (else stints)
+
+
+@dataclass
+class _Pre:
+    target: frozenset[int]
+    before: frozenset[int]
+    weight: int
+
+
+class _Index:
+    """The problem as integer tables."""
+
+    def __init__(self, p: Problem) -> None:
+        self.p = p
+        self.rot_ids = [r.id for r in p.rotations]
+        self.rot_of = {k: i for i, k in enumerate(self.rot_ids)}
+        self.length = [r.length for r in p.rotations]
+        sites = sorted({r.site for r in p.rotations})
+        self.site = [sites.index(r.site) for r in p.rotations]
+        discs = sorted({r.discipline for r in p.rotations})
+        self.disc = [discs.index(r.discipline) for r in p.rotations]
+        self.res_ids = [r.id for r in p.residents]
+        self.res_of = {r: i for i, r in enumerate(self.res_ids)}
+        n, nr, nk = p.calendar.n_blocks, len(p.residents), len(p.rotations)
+        self.n = n
+        roles = sorted({p.role(r) for r in p.residents})
+        self.role = [roles.index(p.role(r)) for r in p.residents]
+        # coverage: per rotation a list of (role index or -1, lo[b], hi[b] (-1: none), weight)
+        self.cov: list[list[tuple[int, list[int], list[int], int]]] = [[] for _ in range(nk)]
+        for k, rot in enumerate(p.rotations):
+            for c in rot.coverage:
+                lo = [0] * n
+                hi = [-1] * n
+                for b in range(n):
+                    if c.blocks and b not in c.blocks:
+                        continue
+                    lo[b] = c.min
+                    hi[b] = -1 if c.max is None else c.max
+                role = -1 if c.role is None or c.role not in roles else roles.index(c.role)
+                if c.role is not None and c.role not in roles:
+                    role = -2  # nobody has the role: only the minimum can bite
+                self.cov[k].append((role, lo, hi, HARD if c.weight is None else c.weight))
+        # starts: per resident and rotation, the blocks a stint may start
+        self.starts: list[list[list[int]]] = []
+        self.eligible: list[list[int]] = []
+        for res in p.residents:
+            rows, el = [], []
+            for rot in p.rotations:
+                ok = (
+                    [b for b in range(n) if p.can_start(res, rot, b)]
+                    if p.eligible(res, rot)
+                    else []
+                )
+                rows.append(ok)
+                if ok:
+                    el.append(self.rot_of[rot.id])
+            self.starts.append(rows)
+            self.eligible.append(el)
+        by_disc: dict[int, list[int]] = defaultdict(list)
+        for k in range(nk):
+            by_disc[self.disc[k]].append(k)
+        self.same_disc = [by_disc[self.disc[k]] for k in range(nk)]
+        # per-stint value (preferences, wishes): cost of a stint of k starting at b
+        self.stint_cost: list[dict[tuple[int, int], int]] = [dict() for _ in range(nr)]
+        reward: list[list[int]] = [[0] * nk for _ in range(nr)]
+        for pref in p.preferences:
+            i = self.res_of.get(pref.resident)
+            if i is None:
+                continue
+            for rot in p.select(pref.target):
+                reward[i][self.rot_of[rot.id]] += pref.weight
+        wish: dict[int, list[tuple[frozenset[int], int | None, int | None, int]]] = defaultdict(
+            list
+        )
+        for wi in p.wishes:
+            i = self.res_of.get(wi.resident)
+            if i is not None:
+                wks = frozenset(self.rot_of[r.id] for r in p.select(wi.target))
+                wish[i].append((wks, wi.not_before, wi.not_after, wi.weight))
+        for i in range(nr):
+            for k in self.eligible[i]:
+                for b in self.starts[i][k]:
+                    cost = -reward[i][k]
+                    for wks, nb, na, wwt in wish[i]:
+                        if k in wks:
+                            for bb in range(b, b + self.length[k]):
+                                if (nb is not None and bb < nb) or (na is not None and bb > na):
+                                    cost += wwt
+                    self.stint_cost[i][(k, b)] = cost
+        # requirements per resident: the requirement list and, per rotation, which count it
+        self.reqs: list[list[_Req]] = [[] for _ in range(nr)]
+        self.req_of: list[dict[int, list[int]]] = [defaultdict(list) for _ in range(nr)]
+        for req in p.requirements:
+            req_ks = {self.rot_of[r.id] for r in p.select(req.target)}
+            ids = {r.id for r in p.select(req.target)}
+            for i, res in enumerate(p.residents):
+                if not req.who.matches(res):
+                    continue
+                hist = 0
+                if req.scope == "residency":
+                    if req.unit == Unit.BLOCKS:
+                        hist = res.history_blocks(ids)
+                    else:
+                        rm = p.rotation_map()
+                        hist = sum(
+                            m // max(1, rm[k].length)
+                            for k, m in res.history
+                            if k in ids and k in rm
+                        )
+                j = len(self.reqs[i])
+                self.reqs[i].append(
+                    _Req(
+                        req.min - hist,
+                        None if req.max is None else req.max - hist,
+                        HARD if req.weight is None else req.weight,
+                        req.unit == Unit.BLOCKS,
+                    )
+                )
+                for k in req_ks:
+                    self.req_of[i][k].append(j)
+        # the same as flat tables for resident_cost: bounds, weights, and per rotation the
+        # (requirement, increment) pairs it adds to
+        big = 1 << 30
+        self.req_lo = [[r.lo for r in rs] for rs in self.reqs]
+        self.req_hi = [[big if r.hi is None else r.hi for r in rs] for rs in self.reqs]
+        self.req_w = [[r.weight for r in rs] for rs in self.reqs]
+        self.req_inc: list[list[tuple[tuple[int, int], ...]]] = [
+            [
+                tuple(
+                    (j, self.length[k] if self.reqs[i][j].blocks else 1)
+                    for j in self.req_of[i].get(k, ())
+                )
+                for k in range(nk)
+            ]
+            for i in range(nr)
+        ]
+        self.pres: list[list[_Pre]] = [[] for _ in range(nr)]
+        for pre in p.prerequisites:
+            tgt = frozenset(self.rot_of[r.id] for r in p.select(pre.target))
+            bef_ids = {r.id for r in p.select(pre.before)}
+            bef = frozenset(self.rot_of[k] for k in bef_ids)
+            for i, res in enumerate(p.residents):
+                if pre.who.matches(res) and res.history_blocks(bef_ids) == 0:
+                    self.pres[i].append(_Pre(tgt, bef, HARD if pre.weight is None else pre.weight))
+        # vacation requests: (blocks, rotation set, weight)
+        self.vac: list[list[tuple[list[int], frozenset[int], int]]] = [[] for _ in range(nr)]
+        for vr in p.vacation_requests:
+            i = self.res_of.get(vr.resident)
+            if i is not None:
+                vks = frozenset(self.rot_of[r.id] for r in p.select(vr.target))
+                self.vac[i].append((sorted(vr.blocks), vks, HARD if vr.approved else vr.weight))
+        w_sc = {x.resident: x.weight for x in p.site_changes}
+        w_wt = {x.resident: x.weight for x in p.waiting}
+        self.w_change = [w_sc.get(r, 0) for r in self.res_ids]
+        self.w_wait = [w_wt.get(r, 0) for r in self.res_ids]
+        # equity: (weight, member mask, cap)
+        self.equity = [(e.weight, [e.who.matches(r) for r in p.residents], e.cap) for e in p.equity]
+        # per resident and rotation, the rotations that count towards the same requirement
+        # minimums (another discipline of the same group): a swap between them keeps counts
+        self.kin: list[dict[int, list[int]]] = []
+        for i in range(nr):
+            sig: dict[int, frozenset[int]] = {
+                k: frozenset(j for j in self.req_of[i].get(k, ()) if self.reqs[i][j].lo > 0)
+                for k in self.eligible[i]
+            }
+            groups: dict[frozenset[int], list[int]] = defaultdict(list)
+            for k, g in sig.items():
+                groups[g].append(k)
+            self.kin.append({k: groups[sig[k]] for k in self.eligible[i]})
+        # pinned blocks: a stint covering one never moves
+        self.pinned = [frozenset(b for b, _ in r.pins) for r in p.residents]
+
+    def resident_cost(self, i: int, st: list[tuple[int, int]]) -> tuple[int, int]:
+        """(soft cost, hard cost) of resident ``i`` with stints ``st`` (start, rotation).
+        The search's hot spot: flat tables, one pass over the stints."""
+        soft = hard = 0
+        sc = self.stint_cost[i]
+        length = self.length
+        los, his, ws = self.req_lo[i], self.req_hi[i], self.req_w[i]
+        cnt = [0] * len(los)
+        inc = self.req_inc[i]
+        last = busy = 0
+        for b, k in st:
+            soft += sc[(k, b)]
+            n = length[k]
+            busy += n
+            if b + n > last:
+                last = b + n
+            for j, d in inc[k]:
+                cnt[j] += d
+        for j, v in enumerate(cnt):
+            lo = los[j]
+            if v < lo:
+                dev = lo - v
+            elif v > his[j]:
+                dev = v - his[j]
+            else:
+                continue
+            w = ws[j]
+            if w >= HARD:
+                hard += w * dev
+            else:
+                soft += w * dev
+        for pre in self.pres[i]:
+            # a stint of the target needs a stint of the prerequisite ended by its start:
+            # the earliest such end decides
+            starts = [b for b, k in st if k in pre.target]
+            if not starts:
+                continue
+            first_end = self.n + 1
+            for b, k in st:
+                if k in pre.before and b + length[k] < first_end:
+                    first_end = b + length[k]
+            for b in starts:
+                if b < first_end:
+                    if pre.weight >= HARD:
+                        hard += pre.weight
+                    else:
+                        soft += pre.weight
+        if self.vac[i]:
+            on: dict[int, int] = {}
+            for b, k in st:
+                for bb in range(b, b + length[k]):
+                    on[bb] = k
+            for blocks, ks, w in self.vac[i]:
+                for bb in blocks:
+                    if on.get(bb) not in ks:
+                        if w >= HARD:
+                            hard += w
+                        else:
+                            soft += w
+        if st:
+            wc = self.w_change[i]
+            if wc and len(st) > 1:
+                site = self.site
+                ordered = sorted(st)
+                prev = site[ordered[0][1]]
+                ch = 0
+                for _, k in ordered:
+                    x = site[k]
+                    if x != prev:
+                        ch += 1
+                        prev = x
+                soft += wc * ch
+            soft += self.w_wait[i] * (last - busy)
+        return soft, hard
+
+
+class _State:
+    """A schedule as stints, busy blocks and staffing counts, with its cost parts."""
+
+    def __init__(self, ix: _Index, schedule: Schedule) -> None:
+        self.ix = ix
+        n, nr, nk = ix.n, len(ix.res_ids), len(ix.rot_ids)
+        self.st: list[list[tuple[int, int]]] = [[] for _ in range(nr)]
+        self.busy: list[list[int]] = [[-1] * n for _ in range(nr)]
+        n_roles = max(ix.role) + 1 if ix.role else 1
+        # counts per rotation, block, and per rotation, role, block
+        self.cnt = [[0] * n for _ in range(nk)]
+        self.rcnt = [[[0] * n for _ in range(n_roles)] for _ in range(nk)]
+        rm = ix.p.rotation_map()
+        for rid, row in schedule.items():
+            i = ix.res_of.get(rid)
+            if i is None:
+                continue
+            clean = {b: k for b, k in row.items() if k in rm}
+            for s in stints(ix.p, clean):
+                k = ix.rot_of[s.rotation]
+                if (k, s.start) not in ix.stint_cost[i] or s.length != ix.length[k]:
+                    continue  # not a valid stint for this resident: left out
+                if any(self.busy[i][b] >= 0 for b in range(s.start, s.start + s.length)):
+                    continue
+                self._put(i, s.start, k)
+        self.soft = [0] * nr
+        self.hard = [0] * nr
+        for i in range(nr):
+            self.soft[i], self.hard[i] = ix.resident_cost(i, self.st[i])
+
+    def _put(self, i: int, b: int, k: int) -> None:
+        self.st[i].append((b, k))
+        role = self.ix.role[i]
+        for bb in range(b, b + self.ix.length[k]):
+            self.busy[i][bb] = k
+            self.cnt[k][bb] += 1
+            self.rcnt[k][role][bb] += 1
+
+    def _take(self, i: int, b: int, k: int) -> None:
+        self.st[i].remove((b, k))
+        role = self.ix.role[i]
+        for bb in range(b, b + self.ix.length[k]):
+            self.busy[i][bb] = -1
+            self.cnt[k][bb] -= 1
+            self.rcnt[k][role][bb] -= 1
+
+    def cell_cost(self, k: int, b: int) -> int:
+        soft, hard = self.cell_costs(k, b)
+        return soft + hard
+
+    def cell_costs(self, k: int, b: int) -> tuple[int, int]:
+        """(soft, hard) staffing cost of rotation ``k`` in block ``b``."""
+        soft = hard = 0
+        for role, lo, hi, w in self.ix.cov[k]:
+            v = self.cnt[k][b] if role == -1 else (0 if role == -2 else self.rcnt[k][role][b])
+            if v < lo[b]:
+                if w >= HARD:
+                    hard += w * (lo[b] - v)
+                else:
+                    soft += w * (lo[b] - v)
+            elif hi[b] >= 0 and v > hi[b]:
+                hard += HARD * (v - hi[b])
+        return soft, hard
+
+    def coverage_costs(self) -> tuple[int, int]:
+        soft = hard = 0
+        for k in range(len(self.ix.rot_ids)):
+            if self.ix.cov[k]:
+                for b in range(self.ix.n):
+                    cs, ch = self.cell_costs(k, b)
+                    soft += cs
+                    hard += ch
+        return soft, hard
+
+    def worst(self) -> list[int]:
+        out = []
+        for _, mask, cap in self.ix.equity:
+            vals = [-self.soft[i] for i in range(len(mask)) if mask[i]]
+            if cap is not None:
+                vals.append(cap)
+            out.append(min(vals) if vals else 0)
+        return out
+
+    def schedule(self) -> Schedule:
+        ix = self.ix
+        out: Schedule = {r: {} for r in ix.res_ids}
+        for i, st in enumerate(self.st):
+            row = out[ix.res_ids[i]]
+            for b, k in st:
+                for bb in range(b, b + ix.length[k]):
+                    row[bb] = ix.rot_ids[k]
+        return out
+
+
+@dataclass
+class LocalResult:
+    schedule: Schedule
+    objective: int  # as ``check`` scores it (hard rules broken add nothing there)
+    hard: int  # hard cost left (0: every hard rule holds)
+    moves: int
+    accepted: int
+    improved_at: float | None  # seconds from the call to the best schedule
+    progress: list[tuple[float, int]]
+
+
+def improve(
+    problem: Problem,
+    schedule: Schedule,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    temperature: float | None = None,
+    on_progress: Callable[[float, int], None] | None = None,
+    feasibility: bool = False,
+) -> LocalResult:
+    """Simulated annealing from ``schedule`` for ``time_limit`` seconds. Moves: put one stint
+    on another rotation (often the same discipline elsewhere, or one that counts towards the
+    same requirements) and/or start, swap the starts of two of a resident's stints, trade
+    stints between two residents, exchange two residents' stints that start together, drop
+    or add a stint, and put someone able on a short staffing cell. The temperature falls
+    geometrically from ``temperature`` (default: from the sizes of the first moves' costs)
+    to a hundredth of it; the best schedule is kept. A move that breaks a hard rule is never
+    taken once none is broken.
+
+    ``feasibility``: only the hard rules count (sideways moves are free) and the search
+    stops as soon as none is broken: a first schedule from nothing."""
+    t0 = time.perf_counter()
+    ix = _Index(problem)
+    s = _State(ix, schedule)
+    rng = random.Random(seed)
+    nr = len(ix.res_ids)
+    length = ix.length
+    eq = ix.equity
+    worst = s.worst()
+    cov_soft, cov_hard = s.coverage_costs()
+    if feasibility:
+        total = sum(s.hard) + cov_hard
+    else:
+        total = (
+            sum(s.soft)
+            + sum(s.hard)
+            + cov_soft
+            + cov_hard
+            - sum(w * m for (w, _, _), m in zip(eq, worst, strict=True))
+        )
+    best_total = total
+    best_st = [list(x) for x in s.st]
+    at_best = False  # whether the current schedule is the best one (not yet copied)
+    last_note = 0.0
+    best_at: float | None = None
+    progress: list[tuple[float, int]] = [(0.0, total)]
+    movable = [i for i in range(nr) if any(ix.eligible[i])]
+    if not movable:
+        return _result(problem, s.schedule(), 0, 0, None, progress)
+
+    def worst_after(changed: dict[int, int]) -> list[int]:
+        """The worst scores if residents in ``changed`` had these soft costs."""
+        out = []
+        for (_, mask, cap), cur in zip(eq, worst, strict=True):
+            lo_new = None
+            recompute = False
+            for i, c in changed.items():
+                if not mask[i]:
+                    continue
+                new = -c
+                if lo_new is None or new < lo_new:
+                    lo_new = new
+                if -s.soft[i] == cur and new > cur:
+                    recompute = True  # the worst may have improved
+            if recompute:
+                vals = [-(changed[i] if i in changed else s.soft[i]) for i in range(nr) if mask[i]]
+                if cap is not None:
+                    vals.append(cap)
+                out.append(min(vals))
+            else:
+                out.append(cur if lo_new is None else min(cur, lo_new))
+        return out
+
+    def cells_delta(
+        i: int, removed: list[tuple[int, int]], added: list[tuple[int, int]]
+    ) -> tuple[int, int]:
+        """(soft, hard) staffing cost change when resident ``i`` leaves ``removed`` and takes
+        ``added`` (applied and undone on the counts)."""
+        cells = {(k, bb) for b, k in removed + added for bb in range(b, b + length[k])}
+        cells = {c for c in cells if ix.cov[c[0]]}
+        s0 = h0 = 0
+        for k, b in cells:
+            cs, ch = s.cell_costs(k, b)
+            s0 += cs
+            h0 += ch
+        role = ix.role[i]
+        for b, k in removed:
+            for bb in range(b, b + length[k]):
+                s.cnt[k][bb] -= 1
+                s.rcnt[k][role][bb] -= 1
+        for b, k in added:
+            for bb in range(b, b + length[k]):
+                s.cnt[k][bb] += 1
+                s.rcnt[k][role][bb] += 1
+        s1 = h1 = 0
+        for k, b in cells:
+            cs, ch = s.cell_costs(k, b)
+            s1 += cs
+            h1 += ch
+        for b, k in added:
+            for bb in range(b, b + length[k]):
+                s.cnt[k][bb] -= 1
+                s.rcnt[k][role][bb] -= 1
+        for b, k in removed:
+            for bb in range(b, b + length[k]):
+                s.cnt[k][bb] += 1
+                s.rcnt[k][role][bb] += 1
+        return s1 - s0, h1 - h0
+
+    def free_for(i: int, b: int, k: int, ignore: tuple[tuple[int, int], ...]) -> bool:
+        busy = s.busy[i]
+        skip = {bb for b0, k0 in ignore for bb in range(b0, b0 + length[k0])}
+        return all(busy[bb] < 0 or bb in skip for bb in range(b, b + length[k]))
+
+    def movable_stints(i: int) -> list[tuple[int, int]]:
+        pins = ix.pinned[i]
+        if not pins:
+            return s.st[i]
+        return [(b, k) for b, k in s.st[i] if not any(bb in pins for bb in range(b, b + length[k]))]
+
+    # staffing cells with a minimum, and the residents who can be on each rotation
+    min_cells = [
+        (k, b)
+        for k in range(len(ix.rot_ids))
+        for b in range(ix.n)
+        if any(c[1][b] for c in ix.cov[k])
+    ]
+    able = [[i for i in movable if ix.starts[i][k]] for k in range(len(ix.rot_ids))]
+    short: list[tuple[int, int]] = []
+
+    def short_cells() -> list[tuple[int, int]]:
+        out = []
+        for k, b in min_cells:
+            for role, lo, _, _ in ix.cov[k]:
+                v = s.cnt[k][b] if role == -1 else (0 if role == -2 else s.rcnt[k][role][b])
+                if v < lo[b]:
+                    out.append((k, b))
+                    break
+        return out
+
+    def targeted() -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
+        """Put a resident who can be there on a short staffing cell: the stints in the way
+        go, and perhaps one more (the one whose loss costs least, e.g. another discipline
+        of the same group)."""
+        k, b = rng.choice(short)
+        if not able[k]:
+            return None
+        i = rng.choice(able[k])
+        opts = [x for x in ix.starts[i][k] if x <= b < x + length[k]]
+        if not opts:
+            return None
+        b2 = rng.choice(opts)
+        pins = ix.pinned[i]
+        span = range(b2, b2 + length[k])
+        rem = [(x, y) for x, y in s.st[i] if x < b2 + length[k] and b2 < x + length[y]]
+        if any(bb in pins for x, y in rem for bb in range(x, x + length[y])):
+            return None
+        if any(bb in pins for bb in span):
+            return None
+        others = [st for st in movable_stints(i) if st not in rem]
+        best: tuple[int, list[tuple[int, int]]] | None = None
+        for extra in [None, *others]:
+            cut = rem if extra is None else [*rem, extra]
+            new_st = [x for x in s.st[i] if x not in cut] + [(b2, k)]
+            soft, hard = ix.resident_cost(i, new_st)
+            if best is None or soft + hard < best[0]:
+                best = (soft + hard, cut)
+        assert best is not None
+        return {i: (best[1], [(b2, k)])}
+
+    # a proposal: per resident the stints removed and added
+    def propose() -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
+        if short and rng.random() < 0.2:
+            return targeted()
+        r = rng.random()
+        i = rng.choice(movable)
+        mine = movable_stints(i)
+        if r < 0.55 and mine:  # move one stint: rotation and/or start
+            b, k = rng.choice(mine)
+            u = rng.random()
+            if u < 0.35:
+                k2 = rng.choice(ix.same_disc[k])
+            elif u < 0.6:
+                k2 = k
+            elif u < 0.9:
+                k2 = rng.choice(ix.kin[i][k])
+            else:
+                k2 = rng.choice(ix.eligible[i])
+            opts = ix.starts[i][k2]
+            if not opts:
+                return None
+            v = rng.random()
+            if v < 0.35 and b in ix.stint_cost[i] and (k2, b) in ix.stint_cost[i]:
+                b2 = b
+            elif v < 0.7:
+                near = [x for x in opts if abs(x - b) <= 2 * length[k2]]
+                b2 = rng.choice(near or opts)
+            else:
+                b2 = rng.choice(opts)
+            if (b2, k2) == (b, k) or not free_for(i, b2, k2, ((b, k),)):
+                return None
+            return {i: ([(b, k)], [(b2, k2)])}
+        if r < 0.7 and len(mine) >= 2:  # swap the starts of two stints of one resident
+            (b1, k1), (b2, k2) = rng.sample(mine, 2)
+            if length[k1] != length[k2] or k1 == k2:
+                return None
+            if (k1, b2) not in ix.stint_cost[i] or (k2, b1) not in ix.stint_cost[i]:
+                return None
+            return {i: ([(b1, k1), (b2, k2)], [(b2, k1), (b1, k2)])}
+        if r < 0.8 and mine:  # two residents trade stints: staffing stays as it is
+            x = rng.choice(mine)
+            j = rng.choice(movable)
+            theirs = movable_stints(j)
+            if j == i or not theirs:
+                return None
+            y = rng.choice(theirs)
+            if x[1] == y[1] and x[0] == y[0]:
+                return None
+            if (y[1], y[0]) not in ix.stint_cost[i] or (x[1], x[0]) not in ix.stint_cost[j]:
+                return None
+            if not free_for(i, y[0], y[1], (x,)) or not free_for(j, x[0], x[1], (y,)):
+                return None
+            return {i: ([x], [y]), j: ([y], [x])}
+        if r < 0.9 and mine:  # two residents exchange stints that start together
+            b, k = rng.choice(mine)
+            j = rng.choice(movable)
+            if j == i:
+                return None
+            other = [(b2, k2) for b2, k2 in movable_stints(j) if b2 == b and k2 != k]
+            if not other:
+                return None
+            b2, k2 = rng.choice(other)
+            if length[k2] != length[k]:
+                return None
+            if (k2, b) not in ix.stint_cost[i] or (k, b) not in ix.stint_cost[j]:
+                return None
+            return {i: ([(b, k)], [(b, k2)]), j: ([(b, k2)], [(b, k)])}
+        if r < 0.95 and mine:  # drop a stint
+            return {i: ([rng.choice(mine)], [])}
+        # add a stint
+        k2 = rng.choice(ix.eligible[i])
+        opts = ix.starts[i][k2]
+        if not opts:
+            return None
+        b2 = rng.choice(opts)
+        if not free_for(i, b2, k2, ()):
+            return None
+        return {i: ([], [(b2, k2)])}
+
+    def evaluate(
+        prop: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]],
+    ) -> tuple[int, int, dict[int, tuple[int, int]], list[int]]:
+        """(soft change, hard change, the residents' new costs, the new worst scores)."""
+        costs: dict[int, tuple[int, int]] = {}
+        d_soft = d_hard = 0
+        for i, (rem, add) in prop.items():
+            new_st = [x for x in s.st[i] if x not in rem] + add
+            soft, hard = ix.resident_cost(i, new_st)
+            costs[i] = (soft, hard)
+            d_soft += soft - s.soft[i]
+            d_hard += hard - s.hard[i]
+        if len(prop) == 1:
+            ((i, (rem, add)),) = prop.items()
+            cs, ch = cells_delta(i, rem, add)
+            d_soft += cs
+            d_hard += ch
+        else:
+            # an exchange keeps every rotation's head count; roles may differ
+            for i, (rem, add) in prop.items():
+                cs, ch = cells_delta(i, rem, add)
+                d_soft += cs
+                d_hard += ch
+                apply_counts(i, rem, add)
+            for i, (rem, add) in prop.items():
+                apply_counts(i, add, rem)
+        new_worst = worst_after({i: c[0] for i, c in costs.items()}) if eq else []
+        d_soft -= sum(w * (m2 - m1) for (w, _, _), m1, m2 in zip(eq, worst, new_worst, strict=True))
+        return d_soft, d_hard, costs, new_worst
+
+    def apply_counts(i: int, rem: list[tuple[int, int]], add: list[tuple[int, int]]) -> None:
+        role = ix.role[i]
+        for b, k in rem:
+            for bb in range(b, b + length[k]):
+                s.cnt[k][bb] -= 1
+                s.rcnt[k][role][bb] -= 1
+        for b, k in add:
+            for bb in range(b, b + length[k]):
+                s.cnt[k][bb] += 1
+                s.rcnt[k][role][bb] += 1
+
+    # temperature: from the typical size of a worsening move, unless given
+    if temperature is None and feasibility:
+        temperature = 0.3  # in units of one hard rule broken
+    if temperature is None:
+        ups = []
+        for _ in range(300):
+            prop = propose()
+            if prop is None:
+                continue
+            d, dh, _, _ = evaluate(prop)
+            if d > 0 and dh == 0:
+                ups.append(d)
+        ups.sort()
+        temperature = float(ups[len(ups) // 2]) if ups else 10.0
+    t_hi, t_lo = temperature, temperature / 100.0
+    moves = accepted = 0
+    deadline = t0 + time_limit
+    start = time.perf_counter()
+    span = max(1e-6, deadline - start)
+    temp = t_hi
+    while True:
+        if moves % 256 == 0:
+            if moves % 2048 == 0 and min_cells:
+                short = short_cells()
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            frac = (now - start) / span
+            temp = t_hi * (t_lo / t_hi) ** frac
+        moves += 1
+        prop = propose()
+        if prop is None:
+            continue
+        d_soft, d_hard, costs, new_worst = evaluate(prop)
+        if feasibility:
+            # only the hard rules count; sideways moves are free, a worse one is rare
+            delta = d_hard
+            if delta > 0 and rng.random() >= math.exp(-delta / (HARD * temp)):
+                continue
+        else:
+            delta = d_soft + d_hard
+            if delta > 0 and (d_hard > 0 or rng.random() >= math.exp(-delta / temp)):
+                continue
+        accepted += 1
+        if delta > 0 and at_best:
+            best_st = [list(x) for x in s.st]  # leaving the best schedule: keep it
+            at_best = False
+        for i, (rem, add) in prop.items():
+            for b, k in rem:
+                s._take(i, b, k)
+            for b, k in add:
+                s._put(i, b, k)
+            s.soft[i], s.hard[i] = costs[i]
+        worst = new_worst if eq else worst
+        total += delta
+        if total < best_total:
+            best_total = total
+            at_best = True
+            if feasibility and total == 0:
+                best_st = [list(x) for x in s.st]
+                at_best = False
+                break
+            now = time.perf_counter()
+            best_at = now - t0
+            if now - last_note > 0.25:
+                last_note = now
+                progress.append((best_at, total))
+                if on_progress is not None:
+                    on_progress(best_at, total)
+    if at_best:
+        best_st = [list(x) for x in s.st]
+    s.st = best_st
+    if not progress or progress[-1][1] != best_total:
+        progress.append((best_at or 0.0, best_total))
+    return _result(problem, s.schedule(), moves, accepted, best_at, progress)
+
+
+def _result(
+    problem: Problem,
+    schedule: Schedule,
+    moves: int,
+    accepted: int,
+    best_at: float | None,
+    progress: list[tuple[float, int]],
+) -> LocalResult:
+    rep = check(problem, schedule)
+    hard = len(rep.violations)
+    return LocalResult(schedule, rep.objective, hard, moves, accepted, best_at, progress)
+
+
+def _improve_in_process(
+    problem: Problem, schedule: Schedule, time_limit: float, seed: int
+) -> LocalResult:
+    return improve(problem, schedule, time_limit=time_limit, seed=seed)
+
+
+def improve_parallel(
+    problem: Problem,
+    schedule: Schedule,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    seed: int = 0,
+    on_progress: Callable[[float, int], None] | None = None,
+) -> LocalResult:
+    """``workers`` independent annealing runs from ``schedule`` with different seeds, one
+    in this process (it reports progress) and the others in worker processes (Python runs
+    one search per core); the best result wins. Process start-up comes out of the time."""
+    t0 = time.perf_counter()
+    if workers <= 1:
+        return improve(problem, schedule, time_limit, seed, on_progress=on_progress)
+    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded caller
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+        futures = [
+            pool.submit(
+                _improve_in_process,
+                problem,
+                schedule,
+                # a spawned process imports the engine first: leave it a second
+                max(0.5, time_limit - 1.0 - (time.perf_counter() - t0)),
+                seed * 7919 + w,
+            )
+            for w in range(1, workers)
+        ]
+        own = improve(
+            problem,
+            schedule,
+            max(0.5, time_limit - (time.perf_counter() - t0)),
+            seed * 7919,
+            on_progress=on_progress,
+        )
+        results = [own]
+        for f in futures:
+            try:
+                results.append(f.result())
+            except Exception as exc:  # a helper process that died (e.g. started from a script
+                # without a main guard, which spawn re-imports): only its run is lost
+                log.warning("a local search process failed: %s", exc)
+    return min(results, key=lambda r: (r.hard, r.objective))

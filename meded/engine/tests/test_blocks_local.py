@@ -1,0 +1,169 @@
+"""The annealing local search over stints (meded.engine.blocks.local): which problems it
+takes, that its move-by-move scoring agrees with the checker, that it keeps every hard rule
+once it has a schedule that keeps them, and that the staged search uses it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from meded.engine.blocks import local, mss
+from meded.engine.blocks.check import check
+from meded.engine.blocks.generator import generate
+from meded.engine.blocks.lns import hard_only, solve_staged
+from meded.engine.blocks.model import (
+    Calendar,
+    CoverageRule,
+    Equity,
+    Preference,
+    Prerequisite,
+    Problem,
+    Requirement,
+    Resident,
+    Rotation,
+    SiteChange,
+    Unit,
+    VacationRequest,
+    Waiting,
+    Wish,
+    sel,
+    who,
+)
+from meded.engine.blocks.solve import solve
+from meded.engine.tests.test_blocks_mss import TOY
+
+
+def clinic_program() -> Problem:
+    """Six residents, ten blocks, every rule kind the local search scores: staffing minimums
+    per role (one soft), stint and block requirements (one over residency with history),
+    a prerequisite, per-stint preferences, a wish, vacation requests (one approved), site
+    changes, waiting, the worst-off resident's score and a pinned block."""
+    rots = (
+        Rotation(
+            "wa",
+            "Wards A",
+            "wards",
+            site="a",
+            discipline="wards",
+            length=2,
+            coverage=(CoverageRule(min=1, max=2, role="intern", blocks=frozenset({2, 3, 6})),),
+        ),
+        Rotation(
+            "wb",
+            "Wards B",
+            "wards",
+            site="b",
+            discipline="wards",
+            length=2,
+            coverage=(CoverageRule(min=1, max=3),),
+        ),
+        Rotation(
+            "icu",
+            "ICU",
+            "icu",
+            site="a",
+            coverage=(CoverageRule(min=1, max=2, blocks=frozenset({4, 5}), weight=7),),
+        ),
+        Rotation("cl", "Clinic", "ambulatory", site="b", coverage=(CoverageRule(max=2),)),
+        Rotation("el", "Elective", "elective", site="c"),
+        Rotation("vac", "Vacation", "vacation", site="c"),
+    )
+    residents = tuple(
+        Resident(
+            f"r{i}",
+            pgy=1 if i < 3 else 2,
+            history=(("icu", 2),) if i == 5 else (),
+            unavailable=frozenset({9}) if i == 1 else frozenset(),
+            pins=((0, "cl"),) if i == 2 else (),
+        )
+        for i in range(6)
+    )
+    return Problem(
+        Calendar(10),
+        residents,
+        rots,
+        full_assignment=False,
+        requirements=(
+            Requirement("wards", sel(categories=["wards"]), min=1, max=2, unit=Unit.STINTS),
+            Requirement("icu", sel(rotations=["icu"]), min=1, max=3, scope="residency"),
+            Requirement("busy", sel(), min=5, max=8, unit=Unit.BLOCKS),
+            Requirement("el", sel(rotations=["el"]), max=1, weight=4, unit=Unit.STINTS),
+        ),
+        prerequisites=(Prerequisite("icu_after_wards", sel(rotations=["icu"]), sel(["wa", "wb"])),),
+        vacation_requests=(
+            VacationRequest("v0", "r0", frozenset({8}), approved=True),
+            VacationRequest("v3", "r3", frozenset({1, 2}), weight=6),
+        ),
+        preferences=tuple(
+            Preference(f"r{i}", sel(rotations=[k]), w)
+            for i in range(6)
+            for k, w in (("el", 5 + i), ("wb", 3), ("cl", i % 3))
+        ),
+        wishes=(Wish("w4", "r4", sel(rotations=["icu"]), not_before=5, weight=3),),
+        site_changes=tuple(SiteChange(f"r{i}", 2) for i in range(6)),
+        waiting=tuple(Waiting(f"r{i}", 1) for i in range(6)),
+        equity=(Equity("worst", 1, who=who(pgys=[1, 2])),),
+        roles=((1, "intern"),),
+    )
+
+
+def test_it_takes_only_problems_whose_rules_it_scores() -> None:
+    assert local.supports(clinic_program())
+    assert local.supports(mss.to_problem(mss.parse_dzn(TOY, "toy")))
+    # a residency year: every block assigned, fairness, templates ... are not scored here
+    assert not local.supports(generate(residents=20, seed=1))
+    assert not local.supports(replace(clinic_program(), full_assignment=True, _cache={}))
+
+
+def test_its_move_by_move_scoring_agrees_with_the_checker() -> None:
+    p = clinic_program()
+    start = solve(p, time_limit=10, workers=2)
+    assert start.feasible
+    out = local.improve(p, start.schedule, time_limit=0.5, seed=3, temperature=20.0)
+    rep = check(p, out.schedule)
+    assert out.hard == 0 and rep.ok, rep.violations[:3]
+    # the search's running total, kept by deltas, is the checker's objective of its best
+    assert out.progress[-1][1] == rep.objective == out.objective
+    assert out.objective <= check(p, start.schedule).objective
+    assert out.moves > 0
+
+
+def test_it_keeps_every_hard_rule_and_the_pinned_block_once_it_has_them() -> None:
+    p = clinic_program()
+    start = solve(hard_only(p), time_limit=10, workers=2, params={})
+    assert start.feasible and check(p, start.schedule).ok
+    for seed in range(3):
+        out = local.improve(p, start.schedule, time_limit=0.3, seed=seed, temperature=50.0)
+        rep = check(p, out.schedule)
+        assert rep.ok, rep.violations[:3]
+        assert out.schedule["r2"][0] == "cl"
+
+
+def test_from_nothing_it_works_the_hard_rules_down_on_the_toy() -> None:
+    inst = mss.parse_dzn(TOY, "toy")
+    p = mss.to_problem(inst)
+    out = local.improve(p, {}, time_limit=0.5, seed=1)
+    assert out.hard == 0
+    score = mss.evaluate(inst, mss.grid_of(out.schedule, inst))
+    assert score.violations == []
+    assert score.objective == -out.objective
+    assert score.objective >= 32  # at least the hand-made solution's score
+
+
+def test_parallel_runs_return_the_best_schedule_that_keeps_the_rules() -> None:
+    p = clinic_program()
+    start = solve(hard_only(p), time_limit=10, workers=2, params={})
+    out = local.improve_parallel(p, start.schedule, time_limit=3.0, workers=2, seed=1)
+    assert out.hard == 0 and check(p, out.schedule).ok
+    assert out.objective <= check(p, start.schedule).objective
+
+
+def test_the_staged_search_anneals_student_schedules() -> None:
+    inst = mss.parse_dzn(TOY, "toy")
+    seen: list[float] = []
+    res = solve_staged(
+        mss.to_problem(inst), time_limit=3, workers=1, on_progress=lambda pr: seen.append(pr.wall_s)
+    )
+    assert res.feasible and res.objective is not None and seen
+    score = mss.evaluate(inst, mss.grid_of(res.schedule, inst))
+    assert score.violations == []
+    assert score.objective == -res.objective >= 32
