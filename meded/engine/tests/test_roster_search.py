@@ -3,6 +3,7 @@ and the neighbourhood search."""
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pytest
@@ -15,12 +16,16 @@ from meded.engine.roster.lns import Lns
 from meded.engine.roster.rules import build_model
 from meded.engine.roster.solve import (
     _assignment_values,
+    _close,
     _cp_solver,
+    _improve,
     _Progress,
     _stop_when_stalled,
     add_hint,
 )
 from meded.engine.tests.test_roster_curtois import TINY
+
+solve_module = sys.modules["meded.engine.roster.solve"]  # the package's ``solve`` is the function
 
 E = ShiftType("E", length_minutes=480)
 
@@ -110,6 +115,18 @@ def test_the_full_model_search_is_not_stopped_before_its_first_roster() -> None:
     assert not solver.stopped
 
 
+def test_the_full_model_search_goes_on_while_its_bound_is_close_to_its_roster() -> None:
+    progress = _Progress(0.0, None)
+    now = time.perf_counter()
+    progress.best, progress.best_value, progress.bound = 1.0, 1000.0, 999.0
+    solver = _FakeSolver()
+    _stop_when_stalled(solver, progress, _AfterChecks(3), now - 100.0, 10.0)  # type: ignore[arg-type]
+    assert not solver.stopped
+    progress.bound = 900.0
+    _stop_when_stalled(solver, progress, _Never(), now - 100.0, 10.0)  # type: ignore[arg-type]
+    assert solver.stopped
+
+
 class _Never:
     def wait(self, _timeout: float) -> bool:
         return False
@@ -164,3 +181,60 @@ def test_a_neighbourhood_of_a_few_people_is_solved_in_a_model_of_those_people_al
     assert state.objective == 0
     roster = search._roster(state.values)
     assert sorted(d for days in roster.values() for d in days) == [0, 1]
+
+
+def test_the_closing_search_proves_a_roster_optimal_when_nothing_is_better() -> None:
+    rm = build_model(one_shift_each())
+    _values, objective = _assignment_values(rm, {"A": {0: "E"}, "B": {1: "E"}}) or ([], -1)
+    assert objective == 0
+    proven, found = _close(rm, objective, 10.0, _Progress(time.perf_counter(), None), 1, 0, False)
+    assert proven and found is None
+
+
+def test_the_closing_search_finds_a_better_roster_below_the_cut() -> None:
+    rm = build_model(one_shift_each())
+    _values, objective = _assignment_values(rm, {"A": {0: "E"}, "B": {0: "E"}}) or ([], -1)
+    proven, found = _close(rm, objective, 10.0, _Progress(time.perf_counter(), None), 2, 0, False)
+    assert found is not None and found[1] == 0
+    assert proven  # 0 is the optimum and CP-SAT proves it
+    assert sum(found[0]) == 2
+
+
+def test_the_neighbourhood_search_stops_when_it_stalls_and_can_continue() -> None:
+    rm = build_model(one_shift_each())
+    poor = {"A": {0: "E"}, "B": {0: "E"}}
+    values, objective = _assignment_values(rm, poor) or ([], 0)
+    search = Lns(rm, values, objective, time.perf_counter() + 600, lower_bound=-1)
+    state = search.run(1, stall=0.0)  # returns before its first step
+    assert state.steps == 0 and state.objective == objective
+    best, _ = _assignment_values(rm, {"A": {0: "E"}, "B": {1: "E"}}) or ([], 0)
+    search.restart(best, 0, 0)
+    state = search.run(1)  # lower bound reached: nothing to do
+    assert state.objective == 0 and state.values == best
+
+
+def test_a_stalled_neighbourhood_search_gives_its_steps_more_time() -> None:
+    rm = build_model(one_shift_each())
+    values, objective = _assignment_values(rm, {"A": {0: "E"}, "B": {0: "E"}}) or ([], 0)
+    search = Lns(rm, values, objective, time.perf_counter() + 600)
+    assert search.state.step_seconds == lns_module.STEP_SECONDS
+    for _ in range(lns_module.STALL_STEPS):
+        search._count_step()
+    assert search.state.step_seconds == 2 * lns_module.STEP_SECONDS
+    assert search.state.stalled == 0
+
+
+def test_a_stalled_neighbourhood_search_near_the_bound_hands_over_to_the_closing_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solve_module, "CLOSE_GAP", 1e9)  # any gap counts as close
+    monkeypatch.setattr(Lns, "_step", lambda self, rng, kind: time.sleep(0.01))  # finds nothing
+    rm = build_model(one_shift_each())
+    values, objective = _assignment_values(rm, {"A": {0: "E"}, "B": {0: "E"}}) or ([], 0)
+    start = time.perf_counter()
+    progress = _Progress(start, None)
+    values, objective, bound = _improve(
+        rm, values, objective, 0.0, progress, start, 600.0, 1, 0, False
+    )
+    assert objective == 0 and bound == 0.0
+    assert sum(values) == 2
