@@ -10,6 +10,10 @@ the sub-problem's objective differs from the full one by a constant.
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import multiprocessing.process
+import multiprocessing.queues
 import random
 import threading
 import time
@@ -17,15 +21,21 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from ortools.sat.python import cp_model
+
 from meded.engine.blocks import local
 from meded.engine.blocks.check import check, stints
 from meded.engine.blocks.model import CoverageRule, Problem, Resident, Rotation, Schedule, Unit
+from meded.engine.blocks.rules import build
 from meded.engine.blocks.solve import (
     FAST_PRESOLVE,
     Progress,
     Result,
+    schedule_of,
     solve,
 )
+
+log = logging.getLogger(__name__)
 
 SOFT_MIN_WEIGHT = 1000
 # sub-problems start from a complete hint: probing costs more than it saves there
@@ -850,49 +860,129 @@ def solve_staged(
     )
 
 
-def first_schedule(
-    problem: Problem, time_limit: float, workers: int = 2, seed: int = 0, max_replace: int = 8
-) -> Result:
-    """A schedule that keeps every hard rule, for problems the local search scores: the
-    local search on the hard rules alone from nothing (a quarter of the time); if a few
-    residents still break their own rules, each is placed again by a one-resident CP-SAT
-    model with everyone else fixed and the local search tries again; failing that, CP-SAT
-    on the hard rules alone, hinted with the nearest schedule found. Status is CP-SAT's
-    (OPTIMAL for a proven feasibility model), FEASIBLE, INFEASIBLE or UNKNOWN."""
+def _local_first(problem: Problem, time_limit: float, seed: int, max_replace: int) -> Schedule:
+    """The local search on the hard rules alone from nothing, then rounds in which the
+    residents who still break their own rules (at most ``max_replace``) are each placed
+    again by a one-resident CP-SAT model with everyone else fixed, and the local search
+    tries again. A schedule that keeps every hard rule, or {} (runs in a helper process)."""
     t0 = time.perf_counter()
 
     def left() -> float:
         return time_limit - (time.perf_counter() - t0)
 
-    near = local.improve(problem, {}, time_limit=0.25 * time_limit, seed=seed, feasibility=True)
+    # most of what the local search achieves alone comes early; the re-placements do the rest
+    near = local.improve(problem, {}, time_limit=0.15 * time_limit, seed=seed, feasibility=True)
     sched = near.schedule
-    if near.hard:
-        soft = soften(problem)
-        index = _Index(soft)
+    soft = soften(problem)
+    index = _Index(soft)
+    rnd = 0
+    while near.hard and left() > 0.5:
         bad = sorted({v.resident for v in check(problem, sched).violations if v.resident})
-        if 0 < len(bad) <= max_replace:
-            stats = {r.id: index.stats(r.id, sched) for r in soft.residents}
-            for rid in bad:
-                sub = _light(restrict(soft, sched, {rid}, stats, index))
-                out = solve(sub, time_limit=max(0.1, min(1.0, left() / 4)), workers=1, params={})
-                if out.feasible:
-                    sched[rid] = out.schedule.get(rid, {})
-                    stats[rid] = index.stats(rid, sched)
-            near = local.improve(
-                problem,
-                sched,
-                time_limit=max(0.1, min(0.1 * time_limit, left() / 2)),
-                seed=seed + 1,
-                feasibility=True,
-            )
-            sched = near.schedule
-    if near.hard == 0 and check(problem, sched).ok:
-        at = time.perf_counter() - t0
-        return Result("FEASIBLE", sched, None, None, at, at, at, workers)
-    res = solve(
-        hard_only(problem), time_limit=max(1.0, left()), workers=workers, hint=sched, params={}
+        if len(bad) > max_replace:
+            break
+        stats = {r.id: index.stats(r.id, sched) for r in soft.residents}
+        for rid in bad:
+            if left() <= 0.5:
+                break
+            sub = _light(restrict(soft, sched, {rid}, stats, index))
+            out = solve(sub, time_limit=max(0.1, min(1.0, left() / 4)), workers=1, params={})
+            if out.feasible:
+                sched[rid] = out.schedule.get(rid, {})
+                stats[rid] = index.stats(rid, sched)
+        rnd += 1
+        near = local.improve(
+            problem,
+            sched,
+            time_limit=max(0.1, min(0.1 * time_limit, left() / 2)),
+            seed=seed + rnd,
+            feasibility=True,
+        )
+        sched = near.schedule
+    return sched if near.hard == 0 and check(problem, sched).ok else {}
+
+
+def _local_first_into(
+    queue: multiprocessing.queues.Queue[Schedule],
+    problem: Problem,
+    time_limit: float,
+    seed: int,
+    max_replace: int,
+) -> None:
+    t0 = time.perf_counter()
+    attempt = 0
+    while (left := time_limit - (time.perf_counter() - t0)) > 2.0:
+        # a failed attempt (too many residents left breaking their rules) starts over
+        found = _local_first(problem, left, seed + 7919 * attempt, max_replace)
+        if found:
+            queue.put(found)
+            return
+        attempt += 1
+
+
+def first_schedule(
+    problem: Problem,
+    time_limit: float,
+    workers: int = 2,
+    seed: int = 0,
+    max_replace: int = 30,
+) -> Result:
+    """A schedule that keeps every hard rule, for problems the local search scores: a race
+    between CP-SAT on the hard rules alone (no objective, full presolve: its
+    feasibility-jump worker usually finds one) and, in a helper process, the local search
+    on the hard rules with one-resident re-placements (``_local_first``); the first to find
+    one wins and the other is stopped. Status: CP-SAT's (INFEASIBLE is a proof), FEASIBLE,
+    or UNKNOWN when neither found one in ``time_limit``."""
+    t0 = time.perf_counter()
+    ctx = build(hard_only(problem))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.5, time_limit - (time.perf_counter() - t0))
+    solver.parameters.num_workers = workers
+    outcome: dict[str, object] = {}
+
+    def run_cpsat() -> None:
+        outcome["status"] = solver.solve(ctx.model)
+
+    thread = threading.Thread(target=run_cpsat)
+    thread.start()
+    found: Schedule = {}
+    mp = multiprocessing.get_context("spawn")  # no fork of a threaded caller
+    queue: multiprocessing.queues.Queue[Schedule] = mp.Queue()
+    helper: multiprocessing.process.BaseProcess | None = mp.Process(
+        target=_local_first_into,
+        args=(queue, problem, time_limit, seed, max_replace),
+        daemon=True,
     )
-    return replace(res, wall_s=time.perf_counter() - t0)
+    try:
+        helper.start()  # type: ignore[union-attr]
+    except Exception as exc:  # no helper process here: CP-SAT alone
+        log.warning("no helper process for the local first-schedule search: %s", exc)
+        helper = None
+    while thread.is_alive():
+        thread.join(0.05)
+        if helper is not None and not found:
+            try:
+                found = queue.get_nowait()
+            except Exception:  # nothing yet
+                found = {}
+            if found:
+                solver.stop_search()
+    thread.join()
+    if helper is not None and not found and outcome.get("status") != cp_model.FEASIBLE:
+        try:  # the helper may have finished as CP-SAT ran out of time
+            found = queue.get(timeout=0.2)
+        except Exception:
+            found = {}
+    if helper is not None:
+        helper.terminate()  # whichever won, the helper's search is over
+        helper.join()
+    at = time.perf_counter() - t0
+    status = outcome.get("status")
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not found:
+        return Result("FEASIBLE", schedule_of(ctx, solver), None, None, at, at, at, workers)
+    if found:
+        return Result("FEASIBLE", found, None, None, at, at, at, workers)
+    name = "INFEASIBLE" if status == cp_model.INFEASIBLE else "UNKNOWN"
+    return Result(name, {}, None, None, None, None, at, workers)
 
 
 def solve_annealed(
@@ -901,13 +991,14 @@ def solve_annealed(
     workers: int = 2,
     seed: int = 0,
     on_progress: Callable[[Progress], None] | None = None,
-    feasibility_share: float = 0.6,
+    feasibility_share: float = 0.9,
 ) -> Result:
-    """For problems of stint rules the local search scores (``local.supports``): CP-SAT finds
-    a schedule that keeps the hard rules (no objective, so it is quick), then simulated
-    annealing improves it for the rest of the time, one run per worker, keeping every hard
-    rule. When CP-SAT finds nothing in ``feasibility_share`` of the time, the decomposed
-    search takes over."""
+    """For problems of stint rules the local search scores (``local.supports``): a first
+    schedule that keeps the hard rules (``first_schedule``: CP-SAT without an objective,
+    then the local search on the hard rules; up to ``feasibility_share`` of the time, as a
+    schedule found late still beats none), then simulated annealing improves it for the
+    rest of the time, one run per worker, keeping every hard rule. When none is found, the
+    decomposed search takes what time is left."""
     t0 = time.perf_counter()
     first = first_schedule(problem, feasibility_share * time_limit, workers, seed)
     found_at = time.perf_counter() - t0
