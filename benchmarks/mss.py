@@ -4,14 +4,15 @@
         --time-limit 60 --workers 2 --out var/mss --json
 
 Each instance is parsed, expressed in the engine's own model (meded.engine.blocks.mss
-.to_problem), solved (``--method staged``, the default: the full CP-SAT model for a quarter
-of the time, then the resident-decomposed neighbourhood search from its schedule;
-``decomposed``: constructed resident by resident, then parallel LNS over neighbourhoods of
-residents; ``full``: the full CP-SAT model first, then resident-neighbourhood LNS), written in
-the published solution format, read back from that text and scored by the independent
-evaluator written from SPEC.md (meded.engine.blocks.mss.evaluate). The reported objective is
-the evaluator's; a solution with any hard violation counts as infeasible. Times include
-parsing and model building.
+.to_problem), solved (``--method staged``, the default: for problems made only of rules the
+engine's local search scores, as these are, a first schedule that keeps the hard rules from
+a race between CP-SAT without an objective and the local search on the hard rules, then
+simulated annealing, one run per worker; ``decomposed``: constructed resident by resident,
+then parallel LNS over neighbourhoods of residents; ``full``: the full CP-SAT model first,
+then resident-neighbourhood LNS), written in the published solution format, read back from
+that text and scored by the independent evaluator written from SPEC.md
+(meded.engine.blocks.mss.evaluate). The reported objective is the evaluator's; a solution
+with any hard violation counts as infeasible. Times include parsing and model building.
 """
 
 from __future__ import annotations

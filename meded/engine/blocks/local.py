@@ -494,28 +494,13 @@ def improve(
             cs, ch = s.cell_costs(k, b)
             s0 += cs
             h0 += ch
-        role = ix.role[i]
-        for b, k in removed:
-            for bb in range(b, b + length[k]):
-                s.cnt[k][bb] -= 1
-                s.rcnt[k][role][bb] -= 1
-        for b, k in added:
-            for bb in range(b, b + length[k]):
-                s.cnt[k][bb] += 1
-                s.rcnt[k][role][bb] += 1
+        apply_counts(i, removed, added)
         s1 = h1 = 0
         for k, b in cells:
             cs, ch = s.cell_costs(k, b)
             s1 += cs
             h1 += ch
-        for b, k in added:
-            for bb in range(b, b + length[k]):
-                s.cnt[k][bb] -= 1
-                s.rcnt[k][role][bb] -= 1
-        for b, k in removed:
-            for bb in range(b, b + length[k]):
-                s.cnt[k][bb] += 1
-                s.rcnt[k][role][bb] += 1
+        apply_counts(i, added, removed)
         return s1 - s0, h1 - h0
 
     def free_for(i: int, b: int, k: int, ignore: tuple[tuple[int, int], ...]) -> bool:
