@@ -23,7 +23,7 @@ import multiprocessing
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -369,15 +369,19 @@ class _State:
                 hard += HARD * (v - hi[b])
         return soft, hard
 
-    def coverage_costs(self) -> tuple[int, int]:
+    def cells_costs(self, cells: Iterable[tuple[int, int]]) -> tuple[int, int]:
+        """(soft, hard) staffing cost of the (rotation, block) cells."""
         soft = hard = 0
-        for k in range(len(self.ix.rot_ids)):
-            if self.ix.cov[k]:
-                for b in range(self.ix.n):
-                    cs, ch = self.cell_costs(k, b)
-                    soft += cs
-                    hard += ch
+        for k, b in cells:
+            cs, ch = self.cell_costs(k, b)
+            soft += cs
+            hard += ch
         return soft, hard
+
+    def coverage_costs(self) -> tuple[int, int]:
+        return self.cells_costs(
+            (k, b) for k in range(len(self.ix.rot_ids)) if self.ix.cov[k] for b in range(self.ix.n)
+        )
 
     def worst(self) -> list[int]:
         out = []
@@ -489,17 +493,9 @@ def improve(
         ``added`` (applied and undone on the counts)."""
         cells = {(k, bb) for b, k in removed + added for bb in range(b, b + length[k])}
         cells = {c for c in cells if ix.cov[c[0]]}
-        s0 = h0 = 0
-        for k, b in cells:
-            cs, ch = s.cell_costs(k, b)
-            s0 += cs
-            h0 += ch
+        s0, h0 = s.cells_costs(cells)
         apply_counts(i, removed, added)
-        s1 = h1 = 0
-        for k, b in cells:
-            cs, ch = s.cell_costs(k, b)
-            s1 += cs
-            h1 += ch
+        s1, h1 = s.cells_costs(cells)
         apply_counts(i, added, removed)
         return s1 - s0, h1 - h0
 
