@@ -351,10 +351,6 @@ class _State:
             self.cnt[k][bb] -= 1
             self.rcnt[k][role][bb] -= 1
 
-    def cell_cost(self, k: int, b: int) -> int:
-        soft, hard = self.cell_costs(k, b)
-        return soft + hard
-
     def cell_costs(self, k: int, b: int) -> tuple[int, int]:
         """(soft, hard) staffing cost of rotation ``k`` in block ``b``."""
         soft = hard = 0
