@@ -132,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     if not a.json:
         print(" | ".join(cols))
     for path in a.instances:
+        try:
+            mss.load(path)  # a file that is not an instance is named, not a traceback
+        except (OSError, ValueError) as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            return 2
         row = run(path, a.time_limit, a.workers, a.out, a.seed, a.method)
         if a.json:
             print(json.dumps(row), flush=True)

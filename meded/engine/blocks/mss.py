@@ -90,6 +90,9 @@ def parse_dzn(text: str, name: str = "instance") -> MssInstance:
         key, val = stmt.split("=", 1)
         val = re.sub(r"array\dd\s*\((\s*\d+\s*\.\.\s*\w+\s*,)*", "", val)
         fields[key.strip()] = [int(t) for t in re.findall(r"-?\d+", val)]
+    missing = [k for k in _SCALARS if not fields.get(k)]
+    if missing:
+        raise ValueError(f"{name}: missing or empty field(s) {', '.join(missing)}")
     sc = {k: fields[k][0] for k in _SCALARS}
     S, D, H, T, G = (
         sc["Students"],
@@ -100,6 +103,8 @@ def parse_dzn(text: str, name: str = "instance") -> MssInstance:
     )
 
     def arr(key: str, *shape: int) -> list[Any]:
+        if key not in fields:
+            raise ValueError(f"{name}: missing field {key}")
         flat = fields[key]
         size = 1
         for x in shape:

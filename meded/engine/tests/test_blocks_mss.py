@@ -117,3 +117,12 @@ def test_the_decomposed_search_solves_the_toy_and_the_evaluator_agrees() -> None
     assert score.violations == []
     assert score.objective == -res.objective
     assert score.objective >= 32
+
+
+def test_the_loader_names_a_missing_or_short_field() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="Availability has 7 values, expected 8"):
+        mss.parse_dzn(TOY.replace("1, 0, 1, 1 |", "1, 0, 1 |"), "toy")
+    with pytest.raises(ValueError, match="missing or empty field"):
+        mss.parse_dzn(TOY.replace("Horizon=4;", ""), "toy")
