@@ -871,7 +871,7 @@ def _local_first(problem: Problem, time_limit: float, seed: int, max_replace: in
         return time_limit - (time.perf_counter() - t0)
 
     # most of what the local search achieves alone comes early; the re-placements do the rest
-    near = local.improve(problem, {}, time_limit=0.15 * time_limit, seed=seed, feasibility=True)
+    near = local.improve(problem, {}, time_limit=0.4 * time_limit, seed=seed, feasibility=True)
     sched = near.schedule
     soft = soften(problem)
     index = _Index(soft)
@@ -927,16 +927,35 @@ def first_schedule(
     max_replace: int = 30,
 ) -> Result:
     """A schedule that keeps every hard rule, for problems the local search scores: a race
-    between CP-SAT on the hard rules alone (no objective, full presolve: its
-    feasibility-jump worker usually finds one) and, in a helper process, the local search
-    on the hard rules with one-resident re-placements (``_local_first``); the first to find
-    one wins and the other is stopped. Status: CP-SAT's (INFEASIBLE is a proof), FEASIBLE,
-    or UNKNOWN when neither found one in ``time_limit``."""
+    between CP-SAT on the hard rules alone (no objective, full presolve, ``workers - 1``
+    threads) and, in one helper process per worker with different seeds, the local search
+    on the hard rules with one-resident re-placements (``_local_first``: how long it takes
+    varies much from seed to seed, so several runs finish sooner than one); the first to
+    find one wins and the others are stopped. Status: CP-SAT's (INFEASIBLE is a proof),
+    FEASIBLE, or UNKNOWN when none found one in ``time_limit``."""
     t0 = time.perf_counter()
+    found: Schedule = {}
+    mp = multiprocessing.get_context("spawn")  # no fork of a threaded caller
+    queue: multiprocessing.queues.Queue[Schedule] = mp.Queue()
+    helpers: list[multiprocessing.process.BaseProcess] = []
+    for w in range(max(1, workers)):
+        helper: multiprocessing.process.BaseProcess = mp.Process(
+            target=_local_first_into,
+            args=(queue, problem, time_limit, seed + 104729 * w, max_replace),
+            daemon=True,
+        )
+        try:
+            helper.start()
+        except Exception as exc:  # no helper process here: CP-SAT alone
+            log.warning("no helper process for the local first-schedule search: %s", exc)
+            break
+        helpers.append(helper)
     ctx = build(hard_only(problem))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, time_limit - (time.perf_counter() - t0))
-    solver.parameters.num_workers = workers
+    # the helpers take a core each; CP-SAT keeps one thread (it proves infeasibility, and
+    # on loosely packed problems finds a schedule at once)
+    solver.parameters.num_workers = max(1, workers - 1)
     outcome: dict[str, object] = {}
 
     def run_cpsat() -> None:
@@ -944,22 +963,9 @@ def first_schedule(
 
     thread = threading.Thread(target=run_cpsat)
     thread.start()
-    found: Schedule = {}
-    mp = multiprocessing.get_context("spawn")  # no fork of a threaded caller
-    queue: multiprocessing.queues.Queue[Schedule] = mp.Queue()
-    helper: multiprocessing.process.BaseProcess | None = mp.Process(
-        target=_local_first_into,
-        args=(queue, problem, time_limit, seed, max_replace),
-        daemon=True,
-    )
-    try:
-        helper.start()  # type: ignore[union-attr]
-    except Exception as exc:  # no helper process here: CP-SAT alone
-        log.warning("no helper process for the local first-schedule search: %s", exc)
-        helper = None
     while thread.is_alive():
         thread.join(0.05)
-        if helper is not None and not found:
+        if helpers and not found:
             try:
                 found = queue.get_nowait()
             except Exception:  # nothing yet
@@ -967,13 +973,13 @@ def first_schedule(
             if found:
                 solver.stop_search()
     thread.join()
-    if helper is not None and not found and outcome.get("status") != cp_model.FEASIBLE:
-        try:  # the helper may have finished as CP-SAT ran out of time
+    if helpers and not found and outcome.get("status") != cp_model.FEASIBLE:
+        try:  # a helper may have finished as CP-SAT ran out of time
             found = queue.get(timeout=0.2)
         except Exception:
             found = {}
-    if helper is not None:
-        helper.terminate()  # whichever won, the helper's search is over
+    for helper in helpers:
+        helper.terminate()  # whichever won, the helpers' search is over
         helper.join()
     at = time.perf_counter() - t0
     status = outcome.get("status")

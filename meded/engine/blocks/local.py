@@ -17,6 +17,8 @@ computes it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import math
 import multiprocessing
@@ -201,6 +203,20 @@ class _Index:
             for i, res in enumerate(p.residents):
                 if pre.who.matches(res) and res.history_blocks(bef_ids) == 0:
                     self.pres[i].append(_Pre(tgt, bef, HARD if pre.weight is None else pre.weight))
+        # per resident and rotation, which of its prerequisites it is the target or a
+        # prerequisite of
+        self.pre_tgt: list[dict[int, list[int]]] = []
+        self.pre_bef: list[dict[int, list[int]]] = []
+        for i in range(nr):
+            tg: dict[int, list[int]] = defaultdict(list)
+            bf: dict[int, list[int]] = defaultdict(list)
+            for x, pr in enumerate(self.pres[i]):
+                for k in pr.target:
+                    tg[k].append(x)
+                for k in pr.before:
+                    bf[k].append(x)
+            self.pre_tgt.append(dict(tg))
+            self.pre_bef.append(dict(bf))
         # vacation requests: (blocks, rotation set, weight)
         self.vac: list[list[tuple[list[int], frozenset[int], int]]] = [[] for _ in range(nr)]
         for vr in p.vacation_requests:
@@ -229,24 +245,19 @@ class _Index:
         # pinned blocks: a stint covering one never moves
         self.pinned = [frozenset(b for b, _ in r.pins) for r in p.residents]
 
-    def resident_cost(self, i: int, st: list[tuple[int, int]]) -> tuple[int, int]:
-        """(soft cost, hard cost) of resident ``i`` with stints ``st`` (start, rotation).
-        The search's hot spot: flat tables, one pass over the stints."""
-        soft = hard = 0
-        sc = self.stint_cost[i]
-        length = self.length
-        los, his, ws = self.req_lo[i], self.req_hi[i], self.req_w[i]
-        cnt = [0] * len(los)
+    def counts(self, i: int, st: list[tuple[int, int]]) -> list[int]:
+        """Resident ``i``'s count towards each of its requirements with stints ``st``."""
+        cnt = [0] * len(self.req_lo[i])
         inc = self.req_inc[i]
-        last = busy = 0
-        for b, k in st:
-            soft += sc[(k, b)]
-            n = length[k]
-            busy += n
-            if b + n > last:
-                last = b + n
+        for _, k in st:
             for j, d in inc[k]:
                 cnt[j] += d
+        return cnt
+
+    def req_cost(self, i: int, cnt: list[int]) -> tuple[int, int]:
+        """(soft, hard) cost of resident ``i``'s requirements at counts ``cnt``."""
+        soft = hard = 0
+        los, his, ws = self.req_lo[i], self.req_hi[i], self.req_w[i]
         for j, v in enumerate(cnt):
             lo = los[j]
             if v < lo:
@@ -260,22 +271,48 @@ class _Index:
                 hard += w * dev
             else:
                 soft += w * dev
-        for pre in self.pres[i]:
+        return soft, hard
+
+    def resident_cost(self, i: int, st: list[tuple[int, int]]) -> tuple[int, int]:
+        """(soft cost, hard cost) of resident ``i`` with stints ``st`` (start, rotation)."""
+        rs, rh = self.req_cost(i, self.counts(i, st))
+        os_, oh = self.other_cost(i, st)
+        return rs + os_, rh + oh
+
+    def other_cost(self, i: int, st: list[tuple[int, int]]) -> tuple[int, int]:
+        """(soft, hard) cost of resident ``i`` with stints ``st`` apart from requirements
+        (those are counted incrementally): stint values, prerequisites, vacation requests,
+        site changes and waiting. The search's hot spot: flat tables, few passes."""
+        soft = hard = 0
+        sc = self.stint_cost[i]
+        length = self.length
+        last = busy = 0
+        for b, k in st:
+            soft += sc[(k, b)]
+            n = length[k]
+            busy += n
+            if b + n > last:
+                last = b + n
+        pres = self.pres[i]
+        if pres:
             # a stint of the target needs a stint of the prerequisite ended by its start:
             # the earliest such end decides
-            starts = [b for b, k in st if k in pre.target]
-            if not starts:
-                continue
-            first_end = self.n + 1
+            tgt_of, bef_of = self.pre_tgt[i], self.pre_bef[i]
+            starts: list[list[int]] = [[] for _ in pres]
+            first_end = [self.n + 1] * len(pres)
             for b, k in st:
-                if k in pre.before and b + length[k] < first_end:
-                    first_end = b + length[k]
-            for b in starts:
-                if b < first_end:
-                    if pre.weight >= HARD:
-                        hard += pre.weight
-                    else:
-                        soft += pre.weight
+                for x in tgt_of.get(k, ()):
+                    starts[x].append(b)
+                for x in bef_of.get(k, ()):
+                    if b + length[k] < first_end[x]:
+                        first_end[x] = b + length[k]
+            for x, pre in enumerate(pres):
+                for b in starts[x]:
+                    if b < first_end[x]:
+                        if pre.weight >= HARD:
+                            hard += pre.weight
+                        else:
+                            soft += pre.weight
         if self.vac[i]:
             on: dict[int, int] = {}
             for b, k in st:
@@ -313,6 +350,7 @@ class _State:
         n, nr, nk = ix.n, len(ix.res_ids), len(ix.rot_ids)
         self.st: list[list[tuple[int, int]]] = [[] for _ in range(nr)]
         self.busy: list[list[int]] = [[-1] * n for _ in range(nr)]
+        self.rc = [[0] * len(ix.req_lo[i]) for i in range(nr)]  # requirement counts
         n_roles = max(ix.role) + 1 if ix.role else 1
         # counts per rotation, block, and per rotation, role, block
         self.cnt = [[0] * n for _ in range(nk)]
@@ -332,11 +370,18 @@ class _State:
                 self._put(i, s.start, k)
         self.soft = [0] * nr
         self.hard = [0] * nr
+        # the requirement part of each resident's cost (kept apart: moves update it by the
+        # requirements they touch)
+        self.rq = [ix.req_cost(i, self.rc[i]) for i in range(nr)]
         for i in range(nr):
-            self.soft[i], self.hard[i] = ix.resident_cost(i, self.st[i])
+            os_, oh = ix.other_cost(i, self.st[i])
+            self.soft[i], self.hard[i] = self.rq[i][0] + os_, self.rq[i][1] + oh
 
     def _put(self, i: int, b: int, k: int) -> None:
         self.st[i].append((b, k))
+        rc = self.rc[i]
+        for j, d in self.ix.req_inc[i][k]:
+            rc[j] += d
         role = self.ix.role[i]
         for bb in range(b, b + self.ix.length[k]):
             self.busy[i][bb] = k
@@ -345,6 +390,9 @@ class _State:
 
     def _take(self, i: int, b: int, k: int) -> None:
         self.st[i].remove((b, k))
+        rc = self.rc[i]
+        for j, d in self.ix.req_inc[i][k]:
+            rc[j] -= d
         role = self.ix.role[i]
         for bb in range(b, b + self.ix.length[k]):
             self.busy[i][bb] = -1
@@ -418,6 +466,7 @@ def improve(
     temperature: float | None = None,
     on_progress: Callable[[float, int], None] | None = None,
     feasibility: bool = False,
+    hard_price: float | None = None,
 ) -> LocalResult:
     """Simulated annealing from ``schedule`` for ``time_limit`` seconds. Moves: put one stint
     on another rotation (often the same discipline elsewhere, or one that counts towards the
@@ -439,16 +488,14 @@ def improve(
     eq = ix.equity
     worst = s.worst()
     cov_soft, cov_hard = s.coverage_costs()
-    if feasibility:
-        total = sum(s.hard) + cov_hard
-    else:
-        total = (
-            sum(s.soft)
-            + sum(s.hard)
-            + cov_soft
-            + cov_hard
-            - sum(w * m for (w, _, _), m in zip(eq, worst, strict=True))
-        )
+    cur_hard = sum(s.hard) + cov_hard
+    cur_soft = (
+        0
+        if feasibility
+        else sum(s.soft) + cov_soft - sum(w * m for (w, _, _), m in zip(eq, worst, strict=True))
+    )
+    total = cur_hard + cur_soft
+    best_key = (cur_hard, cur_soft)
     best_total = total
     best_st = [list(x) for x in s.st]
     at_best = False  # whether the current schedule is the best one (not yet copied)
@@ -556,15 +603,173 @@ def improve(
         assert best is not None
         return {i: (best[1], [(b2, k)])}
 
-    # a proposal: per resident the stints removed and added
-    def propose() -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
-        if short and rng.random() < 0.2:
-            return targeted()
-        r = rng.random()
-        i = rng.choice(movable)
-        mine = movable_stints(i)
-        if r < 0.55 and mine:  # move one stint: rotation and/or start
-            b, k = rng.choice(mine)
+    bad: list[int] = []  # residents breaking a hard rule of their own
+    waiters: list[int] = []  # the quarter of residents whose waiting costs most
+
+    def most_waiting() -> list[int]:
+        cost = []
+        for i in movable:
+            st = s.st[i]
+            if st:
+                last = max(b + length[k] for b, k in st)
+                busy = sum(length[k] for _, k in st)
+                cost.append((ix.w_wait[i] * (last - busy), i))
+        cost.sort(reverse=True)
+        return [i for c, i in cost[: max(1, len(cost) // 4)] if c > 0]
+
+    def shifted(
+        i: int, mine: list[tuple[int, int]]
+    ) -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
+        """Shift a run of back-to-back stints (from one stint to the end or the start of
+        its run) by a block or two: closes gaps, so a packed year finds room."""
+        b, k = rng.choice(mine)
+        by_start = {x: (x, y) for x, y in mine}
+        by_end = {x + length[y]: (x, y) for x, y in mine}
+        run = [(b, k)]
+        if rng.random() < 0.5:
+            nxt = b + length[k]
+            while nxt in by_start and rng.random() < 0.85:
+                run.append(by_start[nxt])
+                nxt += length[by_start[nxt][1]]
+        else:
+            while b in by_end and rng.random() < 0.85:
+                b, k = by_end[b]
+                run.append((b, k))
+        d = rng.choice((-2, -1, 1, 2))
+        sc = ix.stint_cost[i]
+        moved = [(x + d, y) for x, y in run]
+        if any((y, x) not in sc for x, y in moved):
+            return None
+        if not all(free_for(i, x, y, tuple(run)) for x, y in moved):
+            return None
+        return {i: (run, moved)}
+
+    def missing(i: int) -> list[int]:
+        """The rotations whose stint would count towards one of ``i``'s unmet minimums
+        without going over any maximum."""
+        cnt, inc = s.rc[i], ix.req_inc[i]
+        lo, hi = ix.req_lo[i], ix.req_hi[i]
+        return [
+            k
+            for k in ix.eligible[i]
+            if any(cnt[j] < lo[j] for j, _ in inc[k])
+            and all(cnt[j] + d <= hi[j] for j, d in inc[k])
+        ]
+
+    def inserted(i: int) -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
+        """Put a new stint in, and move the stints in its way to the nearest place free for
+        them (or drop them when there is none)."""
+        wanted = missing(i) if s.hard[i] and rng.random() < 0.7 else None
+        k2 = rng.choice(wanted or ix.eligible[i])
+        b2 = rng.choice(ix.starts[i][k2])
+        end = b2 + length[k2]
+        pins = ix.pinned[i]
+        if any(bb in pins for bb in range(b2, end)):
+            return None
+        rem = [(x, y) for x, y in s.st[i] if x < end and b2 < x + length[y]]
+        if any(bb in pins for x, y in rem for bb in range(x, x + length[y])):
+            return None
+        busy = list(s.busy[i])
+        for x, y in rem:
+            for bb in range(x, x + length[y]):
+                busy[bb] = -1
+        for bb in range(b2, end):
+            busy[bb] = k2
+        add = [(b2, k2)]
+        for x, y in rem:
+            opts = sorted(ix.starts[i][y], key=lambda z: abs(z - x))
+            for z in opts:
+                if all(busy[bb] < 0 for bb in range(z, z + length[y])):
+                    add.append((z, y))
+                    for bb in range(z, z + length[y]):
+                        busy[bb] = y
+                    break
+        return {i: (rem, add)}
+
+    def room(i: int, k: int, b: int) -> bool:
+        """Whether rotation ``k`` has room for resident ``i`` in every block of a stint
+        from ``b`` (no staffing maximum would be exceeded)."""
+        role = ix.role[i]
+        for rl, _, hi, _ in ix.cov[k]:
+            if rl == -1:
+                row = s.cnt[k]
+            elif rl == role:
+                row = s.rcnt[k][role]
+            else:
+                continue
+            for bb in range(b, b + length[k]):
+                if 0 <= hi[bb] <= row[bb]:
+                    return False
+        return True
+
+    def spare(i: int, k: int, b: int) -> bool:
+        """Whether ``i`` can leave its stint of ``k`` from ``b`` without taking the staffing
+        below a hard minimum."""
+        role = ix.role[i]
+        for rl, lo, _, w in ix.cov[k]:
+            if w < HARD:
+                continue
+            if rl == -1:
+                row = s.cnt[k]
+            elif rl == role:
+                row = s.rcnt[k][role]
+            else:
+                continue
+            for bb in range(b, b + length[k]):
+                if row[bb] <= lo[bb]:
+                    return False
+        return True
+
+    def takes(i: int, out: int, k: int) -> bool:
+        """Whether ``i`` can give up a stint of ``out`` for one of ``k`` without going over
+        a requirement's maximum."""
+        hi, rc = ix.req_hi[i], s.rc[i]
+        gone = ix.req_inc[i][out]
+        for j, d in ix.req_inc[i][k]:
+            v = rc[j] + d
+            for j2, d2 in gone:
+                if j2 == j:
+                    v -= d2
+            if v > hi[j]:
+                return False
+        return True
+
+    def exchanged(
+        i: int, mine: list[tuple[int, int]]
+    ) -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
+        """``i`` and another resident exchange stints that start together (staffing head
+        counts stay as they are): the partner is the first resident, from a random one on,
+        for whom the exchange keeps both within their requirement maxima."""
+        b, k = rng.choice(mine)
+        sc_i = ix.stint_cost[i]
+        n_mov = len(movable)
+        off = rng.randrange(n_mov)
+        ok_i: dict[int, bool] = {}  # per rotation: whether i can take it for k
+        for t in range(n_mov):
+            j = movable[(off + t) % n_mov]
+            k2 = s.busy[j][b]
+            if j == i or k2 < 0 or k2 == k or length[k2] != length[k]:
+                continue
+            if (k2, b) not in sc_i or (k, b) not in ix.stint_cost[j]:
+                continue
+            if (b, k2) not in s.st[j] or (ix.pinned[j] and (b, k2) not in movable_stints(j)):
+                continue
+            if k2 not in ok_i:
+                ok_i[k2] = takes(i, k, k2)
+            if not ok_i[k2] or not takes(j, k2, k):
+                continue
+            return {i: ([(b, k)], [(b, k2)]), j: ([(b, k2)], [(b, k)])}
+        return None
+
+    Prop = dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]]
+
+    def moved(i: int, mine: list[tuple[int, int]]) -> Prop | None:
+        """One stint to another rotation (often the same discipline elsewhere, or one that
+        counts towards the same requirements) and/or start, where there is room."""
+        b, k = rng.choice(mine)
+        if not spare(i, k, b):
+            return None
+        for _ in range(4):  # a few tries at a place with room for one more
             u = rng.random()
             if u < 0.35:
                 k2 = rng.choice(ix.same_disc[k])
@@ -576,7 +781,7 @@ def improve(
                 k2 = rng.choice(ix.eligible[i])
             opts = ix.starts[i][k2]
             if not opts:
-                return None
+                continue
             v = rng.random()
             if v < 0.35 and b in ix.stint_cost[i] and (k2, b) in ix.stint_cost[i]:
                 b2 = b
@@ -586,74 +791,192 @@ def improve(
             else:
                 b2 = rng.choice(opts)
             if (b2, k2) == (b, k) or not free_for(i, b2, k2, ((b, k),)):
-                return None
+                continue
+            if not room(i, k2, b2):
+                continue
             return {i: ([(b, k)], [(b2, k2)])}
-        if r < 0.7 and len(mine) >= 2:  # swap the starts of two stints of one resident
-            (b1, k1), (b2, k2) = rng.sample(mine, 2)
-            if length[k1] != length[k2] or k1 == k2:
-                return None
-            if (k1, b2) not in ix.stint_cost[i] or (k2, b1) not in ix.stint_cost[i]:
-                return None
-            return {i: ([(b1, k1), (b2, k2)], [(b2, k1), (b1, k2)])}
-        if r < 0.8 and mine:  # two residents trade stints: staffing stays as it is
-            x = rng.choice(mine)
-            j = rng.choice(movable)
-            theirs = movable_stints(j)
-            if j == i or not theirs:
-                return None
-            y = rng.choice(theirs)
-            if x[1] == y[1] and x[0] == y[0]:
-                return None
-            if (y[1], y[0]) not in ix.stint_cost[i] or (x[1], x[0]) not in ix.stint_cost[j]:
-                return None
-            if not free_for(i, y[0], y[1], (x,)) or not free_for(j, x[0], x[1], (y,)):
-                return None
-            return {i: ([x], [y]), j: ([y], [x])}
-        if r < 0.9 and mine:  # two residents exchange stints that start together
-            b, k = rng.choice(mine)
-            j = rng.choice(movable)
-            if j == i:
-                return None
-            other = [(b2, k2) for b2, k2 in movable_stints(j) if b2 == b and k2 != k]
-            if not other:
-                return None
-            b2, k2 = rng.choice(other)
-            if length[k2] != length[k]:
-                return None
-            if (k2, b) not in ix.stint_cost[i] or (k, b) not in ix.stint_cost[j]:
-                return None
-            return {i: ([(b, k)], [(b, k2)]), j: ([(b, k2)], [(b, k)])}
-        if r < 0.95 and mine:  # drop a stint
-            return {i: ([rng.choice(mine)], [])}
-        # add a stint
+        return None
+
+    def compacted(i: int, mine: list[tuple[int, int]]) -> Prop | None:
+        """The resident's last stint to a free place before it (waiting is counted up to
+        the last stint), on the same rotation or one that counts the same, where there is
+        room."""
+        b, k = max(mine)
+        if not spare(i, k, b):
+            return None
+        for _ in range(3):
+            u = rng.random()
+            k2 = (
+                k
+                if u < 0.4
+                else rng.choice(ix.same_disc[k])
+                if u < 0.7
+                else rng.choice(ix.kin[i][k])
+            )
+            cands = [x for x in ix.starts[i][k2] if x < b and free_for(i, x, k2, ((b, k),))]
+            if not cands:
+                continue
+            b2 = rng.choice(cands)
+            if room(i, k2, b2):
+                return {i: ([(b, k)], [(b2, k2)])}
+        return None
+
+    def swapped(i: int, mine: list[tuple[int, int]]) -> Prop | None:
+        """Swap the starts of two of a resident's stints."""
+        if len(mine) < 2:
+            return None
+        (b1, k1), (b2, k2) = rng.sample(mine, 2)
+        if length[k1] != length[k2] or k1 == k2:
+            return None
+        if (k1, b2) not in ix.stint_cost[i] or (k2, b1) not in ix.stint_cost[i]:
+            return None
+        if not (room(i, k1, b2) and room(i, k2, b1) and spare(i, k1, b1) and spare(i, k2, b2)):
+            return None
+        return {i: ([(b1, k1), (b2, k2)], [(b2, k1), (b1, k2)])}
+
+    def traded(i: int, mine: list[tuple[int, int]]) -> Prop | None:
+        """Two residents trade stints at different times (staffing stays as it is): often
+        ``i``'s last one, so its waiting shrinks while someone free then covers it. The
+        partner is the first resident, from a random one on, free in the stint's blocks and
+        with a stint where ``i`` is free that keeps both within their requirement maxima."""
+        b, k = max(mine) if rng.random() < 0.5 else rng.choice(mine)
+        n_len = length[k]
+        span = range(b, b + n_len)
+        busy_i = s.busy[i]
+        starts = [
+            c
+            for c in range(ix.n - n_len + 1)
+            if c != b and all(busy_i[bb] < 0 or b <= bb < b + n_len for bb in range(c, c + n_len))
+        ]
+        if not starts:
+            return None
+        sc_i = ix.stint_cost[i]
+        ok_i: dict[int, bool] = {}
+        n_mov = len(movable)
+        off = rng.randrange(n_mov)
+        for t in range(n_mov):
+            j = movable[(off + t) % n_mov]
+            busy_j = s.busy[j]
+            if j == i or (k, b) not in ix.stint_cost[j] or any(busy_j[bb] >= 0 for bb in span):
+                continue
+            for c in starts:
+                k2 = busy_j[c]
+                if k2 < 0 or length[k2] != n_len or (k2, c) not in sc_i:
+                    continue
+                if (c, k2) not in s.st[j] or (ix.pinned[j] and (c, k2) not in movable_stints(j)):
+                    continue
+                if k2 not in ok_i:
+                    ok_i[k2] = takes(i, k, k2)
+                if not ok_i[k2] or not takes(j, k2, k):
+                    continue
+                return {i: ([(b, k)], [(c, k2)]), j: ([(c, k2)], [(b, k)])}
+        return None
+
+    def dropped(i: int, mine: list[tuple[int, int]]) -> Prop | None:
+        return {i: ([rng.choice(mine)], [])}
+
+    def added(i: int, mine: list[tuple[int, int]]) -> Prop | None:
         k2 = rng.choice(ix.eligible[i])
         opts = ix.starts[i][k2]
         if not opts:
             return None
         b2 = rng.choice(opts)
-        if not free_for(i, b2, k2, ()):
+        if not free_for(i, b2, k2, ()) or not room(i, k2, b2):
             return None
         return {i: ([], [(b2, k2)])}
 
+    # the kinds of move and their starting shares; the shares then follow how often each
+    # kind's moves are taken (a problem with exact requirements never takes a drop)
+    kinds: list[Callable[[int, list[tuple[int, int]]], Prop | None]] = [
+        moved,
+        swapped,
+        traded,
+        exchanged,
+        shifted,
+        lambda i, mine: inserted(i),
+        compacted,
+        dropped,
+        added,
+    ]
+    base = [0.4, 0.15, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05]
+    tried = [0] * len(kinds)
+    taken = [0] * len(kinds)
+    cum = list(itertools.accumulate(base))
+    last_kind = [0]
+
+    def reweigh() -> None:
+        rate = [(taken[x] + 1) / (tried[x] + 20) for x in range(len(kinds))]
+        w = [b * r for b, r in zip(base, rate, strict=True)]
+        tot = sum(w)
+        w = [0.85 * x / tot + 0.15 * b for x, b in zip(w, base, strict=True)]
+        cum[:] = list(itertools.accumulate(w))
+
+    # a proposal: per resident the stints removed and added
+    def propose() -> Prop | None:
+        if short and rng.random() < 0.2:
+            last_kind[0] = -1
+            return targeted()
+        u = rng.random()
+        if bad and u < 0.3:
+            i = rng.choice(bad)
+        elif waiters and u > 0.8:
+            i = rng.choice(waiters)
+        else:
+            i = rng.choice(movable)
+        x = bisect.bisect_left(cum, rng.random() * cum[-1])
+        last_kind[0] = x
+        tried[x] += 1
+        mine = movable_stints(i)
+        if not mine and x != len(kinds) - 1:
+            return None
+        return kinds[x](i, mine)
+
     def evaluate(
         prop: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]],
-    ) -> tuple[int, int, dict[int, tuple[int, int]], list[int]]:
-        """(soft change, hard change, the residents' new costs, the new worst scores)."""
-        costs: dict[int, tuple[int, int]] = {}
+    ) -> tuple[int, int, dict[int, tuple[int, int, int, int]], list[int]]:
+        """(soft change, hard change, the residents' new costs (soft, hard, and the
+        requirements' part of each), the new worst scores)."""
+        costs: dict[int, tuple[int, int, int, int]] = {}
         d_soft = d_hard = 0
         for i, (rem, add) in prop.items():
             new_st = [x for x in s.st[i] if x not in rem] + add
-            soft, hard = ix.resident_cost(i, new_st)
-            costs[i] = (soft, hard)
-            d_soft += soft - s.soft[i]
-            d_hard += hard - s.hard[i]
+            # requirements: only those the stints in and out count towards change
+            inc = ix.req_inc[i]
+            touched: dict[int, int] = {}
+            for _, k in rem:
+                for j, d in inc[k]:
+                    touched[j] = touched.get(j, 0) - d
+            for _, k in add:
+                for j, d in inc[k]:
+                    touched[j] = touched.get(j, 0) + d
+            rs, rh = s.rq[i]
+            if touched:
+                rc, los, his, ws = s.rc[i], ix.req_lo[i], ix.req_hi[i], ix.req_w[i]
+                for j, dv in touched.items():
+                    if not dv:
+                        continue
+                    lo, hi, v = los[j], his[j], rc[j]
+                    old = lo - v if v < lo else v - hi if v > hi else 0
+                    v += dv
+                    new = lo - v if v < lo else v - hi if v > hi else 0
+                    if new != old:
+                        if ws[j] >= HARD:
+                            rh += ws[j] * (new - old)
+                        else:
+                            rs += ws[j] * (new - old)
+            os_, oh = ix.other_cost(i, new_st)
+            costs[i] = (rs + os_, rh + oh, rs, rh)
+            d_soft += rs + os_ - s.soft[i]
+            d_hard += rh + oh - s.hard[i]
         if len(prop) == 1:
             ((i, (rem, add)),) = prop.items()
             cs, ch = cells_delta(i, rem, add)
             d_soft += cs
             d_hard += ch
-        else:
-            # an exchange keeps every rotation's head count; roles may differ
+        elif len({ix.role[i] for i in prop}) > 1 or sorted(
+            x for rem, _ in prop.values() for x in rem
+        ) != sorted(x for _, add in prop.values() for x in add):
+            # not a plain exchange between residents of one role: count the staffing
             for i, (rem, add) in prop.items():
                 cs, ch = cells_delta(i, rem, add)
                 d_soft += cs
@@ -691,6 +1014,8 @@ def improve(
         ups.sort()
         temperature = float(ups[len(ups) // 2]) if ups else 10.0
     t_hi, t_lo = temperature, temperature / 100.0
+    # what one unit of a hard rule costs a move's acceptance (None: such a move is refused)
+    price = None if hard_price is None or feasibility else hard_price * t_hi
     moves = accepted = 0
     deadline = t0 + time_limit
     start = time.perf_counter()
@@ -698,8 +1023,14 @@ def improve(
     temp = t_hi
     while True:
         if moves % 256 == 0:
-            if moves % 2048 == 0 and min_cells:
-                short = short_cells()
+            if moves % 2048 == 0:
+                if min_cells:
+                    short = short_cells()
+                bad = [i for i in movable if s.hard[i]]
+                if any(ix.w_wait):
+                    waiters = most_waiting()
+            if moves % 8192 == 0:
+                reweigh()
             now = time.perf_counter()
             if now >= deadline:
                 break
@@ -712,15 +1043,24 @@ def improve(
         d_soft, d_hard, costs, new_worst = evaluate(prop)
         if feasibility:
             # only the hard rules count; sideways moves are free, a worse one is rare
-            delta = d_hard
-            if delta > 0 and rng.random() >= math.exp(-delta / (HARD * temp)):
+            d_soft = 0
+            if d_hard > 0 and rng.random() >= math.exp(-d_hard / (HARD * temp)):
                 continue
-        else:
+        elif price is None:
             delta = d_soft + d_hard
             if delta > 0 and (d_hard > 0 or rng.random() >= math.exp(-delta / temp)):
                 continue
+        else:
+            # hard rules at a finite price: the search may pass through schedules that
+            # break one on its way between two that keep them all
+            delta_p = d_soft + price * d_hard / HARD
+            if delta_p > 0 and rng.random() >= math.exp(-delta_p / temp):
+                continue
         accepted += 1
-        if delta > 0 and at_best:
+        if last_kind[0] >= 0:
+            taken[last_kind[0]] += 1
+        new_key = (cur_hard + d_hard, cur_soft + d_soft)
+        if at_best and new_key > best_key:
             best_st = [list(x) for x in s.st]  # leaving the best schedule: keep it
             at_best = False
         for i, (rem, add) in prop.items():
@@ -728,10 +1068,13 @@ def improve(
                 s._take(i, b, k)
             for b, k in add:
                 s._put(i, b, k)
-            s.soft[i], s.hard[i] = costs[i]
+            s.soft[i], s.hard[i], rs, rh = costs[i]
+            s.rq[i] = (rs, rh)
         worst = new_worst if eq else worst
-        total += delta
-        if total < best_total:
+        cur_hard, cur_soft = new_key
+        total = cur_hard + cur_soft
+        if new_key < best_key:
+            best_key = new_key
             best_total = total
             at_best = True
             if feasibility and total == 0:
