@@ -167,3 +167,50 @@ def test_the_staged_search_anneals_student_schedules() -> None:
     score = mss.evaluate(inst, mss.grid_of(res.schedule, inst))
     assert score.violations == []
     assert score.objective == -res.objective >= 32
+
+
+def two_residents(waiting: bool) -> Problem:
+    """Two residents who must each do exactly one stint, two rotations of one place each;
+    block 3 needs somebody on x. With ``waiting``, r0's idle blocks before its stint cost
+    10 each (r1's cost nothing); without, each prefers the rotation the other one has."""
+    rots = (
+        Rotation(
+            "x",
+            "X",
+            "wards",
+            site="a",
+            coverage=(CoverageRule(max=1), CoverageRule(min=1, blocks=frozenset({3}))),
+        ),
+        Rotation("y", "Y", "wards", site="a", coverage=(CoverageRule(max=1),)),
+    )
+    return Problem(
+        Calendar(4),
+        (Resident("r0", pgy=1), Resident("r1", pgy=1)),
+        rots,
+        full_assignment=False,
+        requirements=(Requirement("one", sel(), min=1, max=1, unit=Unit.STINTS),),
+        waiting=(Waiting("r0", 10),) if waiting else (),
+        preferences=()
+        if waiting
+        else (Preference("r0", sel(rotations=["y"]), 5), Preference("r1", sel(rotations=["x"]), 5)),
+    )
+
+
+def test_it_trades_a_late_stint_to_someone_free_then_to_cut_waiting() -> None:
+    # r0 covers block 3 and waits three blocks for it; nobody can leave that cell alone
+    # and nobody can take a second stint: only a trade of stints between them helps
+    p = two_residents(waiting=True)
+    start = {"r0": {3: "x"}, "r1": {0: "y"}}
+    assert check(p, start).ok and check(p, start).objective == 30
+    out = local.improve(p, start, time_limit=0.3, seed=1, temperature=5.0)
+    assert out.hard == 0 and out.objective == 0
+    assert out.schedule["r1"] == {3: "x"}
+
+
+def test_it_exchanges_stints_that_start_together_when_both_rotations_are_full() -> None:
+    p = two_residents(waiting=False)
+    start = {"r0": {3: "x"}, "r1": {3: "y"}}
+    assert check(p, start).ok and check(p, start).objective == 0
+    out = local.improve(p, start, time_limit=0.3, seed=1, temperature=5.0)
+    assert out.hard == 0 and out.objective == -10
+    assert set(out.schedule["r0"].values()) == {"y"} and out.schedule["r1"] == {3: "x"}
