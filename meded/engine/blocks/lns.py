@@ -10,10 +10,12 @@ the sub-problem's objective differs from the full one by a constant.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.process
 import multiprocessing.queues
+import os
 import random
 import threading
 import time
@@ -959,6 +961,11 @@ def first_schedule(
     outcome: dict[str, object] = {}
 
     def run_cpsat() -> None:
+        if helpers:
+            # the helpers have the cores; CP-SAT runs beside them at a lower priority (it
+            # still proves infeasibility, and wins at once where the problem is loose)
+            with contextlib.suppress(AttributeError, OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         outcome["status"] = solver.solve(ctx.model)
 
     thread = threading.Thread(target=run_cpsat)
