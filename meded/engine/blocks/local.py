@@ -466,7 +466,6 @@ def improve(
     temperature: float | None = None,
     on_progress: Callable[[float, int], None] | None = None,
     feasibility: bool = False,
-    hard_price: float | None = None,
 ) -> LocalResult:
     """Simulated annealing from ``schedule`` for ``time_limit`` seconds. Moves: put one stint
     on another rotation (often the same discipline elsewhere, or one that counts towards the
@@ -734,6 +733,16 @@ def improve(
                 return False
         return True
 
+    def partner_gives(i: int, k: int, j: int, c: int, k2: int, ok_i: dict[int, bool]) -> bool:
+        """Whether ``j``'s stint of ``k2`` from ``c`` is one ``j`` may give up (it starts
+        there and is not pinned) for ``i``'s stint of ``k``, both staying within their
+        requirement maxima. ``ok_i`` caches ``i``'s side per rotation."""
+        if (c, k2) not in s.st[j] or (ix.pinned[j] and (c, k2) not in movable_stints(j)):
+            return False
+        if k2 not in ok_i:
+            ok_i[k2] = takes(i, k, k2)
+        return ok_i[k2] and takes(j, k2, k)
+
     def exchanged(
         i: int, mine: list[tuple[int, int]]
     ) -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
@@ -752,13 +761,8 @@ def improve(
                 continue
             if (k2, b) not in sc_i or (k, b) not in ix.stint_cost[j]:
                 continue
-            if (b, k2) not in s.st[j] or (ix.pinned[j] and (b, k2) not in movable_stints(j)):
-                continue
-            if k2 not in ok_i:
-                ok_i[k2] = takes(i, k, k2)
-            if not ok_i[k2] or not takes(j, k2, k):
-                continue
-            return {i: ([(b, k)], [(b, k2)]), j: ([(b, k2)], [(b, k)])}
+            if partner_gives(i, k, j, b, k2, ok_i):
+                return {i: ([(b, k)], [(b, k2)]), j: ([(b, k2)], [(b, k)])}
         return None
 
     Prop = dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]]
@@ -863,13 +867,8 @@ def improve(
                 k2 = busy_j[c]
                 if k2 < 0 or length[k2] != n_len or (k2, c) not in sc_i:
                     continue
-                if (c, k2) not in s.st[j] or (ix.pinned[j] and (c, k2) not in movable_stints(j)):
-                    continue
-                if k2 not in ok_i:
-                    ok_i[k2] = takes(i, k, k2)
-                if not ok_i[k2] or not takes(j, k2, k):
-                    continue
-                return {i: ([(b, k)], [(c, k2)]), j: ([(c, k2)], [(b, k)])}
+                if partner_gives(i, k, j, c, k2, ok_i):
+                    return {i: ([(b, k)], [(c, k2)]), j: ([(c, k2)], [(b, k)])}
         return None
 
     def dropped(i: int, mine: list[tuple[int, int]]) -> Prop | None:
@@ -1014,8 +1013,6 @@ def improve(
         ups.sort()
         temperature = float(ups[len(ups) // 2]) if ups else 10.0
     t_hi, t_lo = temperature, temperature / 100.0
-    # what one unit of a hard rule costs a move's acceptance (None: such a move is refused)
-    price = None if hard_price is None or feasibility else hard_price * t_hi
     moves = accepted = 0
     deadline = t0 + time_limit
     start = time.perf_counter()
@@ -1046,15 +1043,9 @@ def improve(
             d_soft = 0
             if d_hard > 0 and rng.random() >= math.exp(-d_hard / (HARD * temp)):
                 continue
-        elif price is None:
+        else:
             delta = d_soft + d_hard
             if delta > 0 and (d_hard > 0 or rng.random() >= math.exp(-delta / temp)):
-                continue
-        else:
-            # hard rules at a finite price: the search may pass through schedules that
-            # break one on its way between two that keep them all
-            delta_p = d_soft + price * d_hard / HARD
-            if delta_p > 0 and rng.random() >= math.exp(-delta_p / temp):
                 continue
         accepted += 1
         if last_kind[0] >= 0:
