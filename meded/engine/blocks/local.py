@@ -470,8 +470,9 @@ def improve(
     """Simulated annealing from ``schedule`` for ``time_limit`` seconds. Moves: put one stint
     on another rotation (often the same discipline elsewhere, or one that counts towards the
     same requirements) and/or start, swap the starts of two of a resident's stints, trade
-    stints between two residents, exchange two residents' stints that start together, drop
-    or add a stint, and put someone able on a short staffing cell. The temperature falls
+    stints between two residents, exchange two residents' stints that start together, shift
+    a run of stints by a block (with partners moving the other way where staffing needs
+    them), drop or add a stint, and put someone able on a short staffing cell. The temperature falls
     geometrically from ``temperature`` (default: from the sizes of the first moves' costs)
     to a hundredth of it; the best schedule is kept. A move that breaks a hard rule is never
     taken once none is broken.
@@ -642,6 +643,77 @@ def improve(
         if not all(free_for(i, x, y, tuple(run)) for x, y in moved):
             return None
         return {i: (run, moved)}
+
+    def cell_free(i: int, k: int, bb: int, coming: bool) -> bool:
+        """Whether ``i`` can come into (or, ``coming`` false, leave) rotation ``k`` in
+        block ``bb`` alone: no staffing maximum passed (no hard minimum left short)."""
+        role = ix.role[i]
+        for rl, lo, hi, w in ix.cov[k]:
+            if rl == -1:
+                v = s.cnt[k][bb]
+            elif rl == role:
+                v = s.rcnt[k][role][bb]
+            else:
+                continue
+            if coming and 0 <= hi[bb] <= v:
+                return False
+            if not coming and w >= HARD and v <= lo[bb]:
+                return False
+        return True
+
+    def paired(i: int, mine: list[tuple[int, int]]) -> Prop | None:
+        """Shift a run of back-to-back stints by one block where, for each stint whose
+        rotation has no room in the block it comes into or no one to spare in the block it
+        leaves, another resident on that rotation starting there moves the other way (their
+        blocks swap, so staffing stays as it is): closes a one-block gap in a year of
+        multi-block stints, which no single stint fits."""
+        b, k = rng.choice(mine)
+        by_start = {x: (x, y) for x, y in mine}
+        by_end = {x + length[y]: (x, y) for x, y in mine}
+        d = -1 if rng.random() < 0.5 else 1
+        run = [(b, k)]
+        if d < 0:  # earlier: the stint and those after it
+            nxt = b + length[k]
+            while nxt in by_start and rng.random() < 0.9:
+                run.append(by_start[nxt])
+                nxt += length[by_start[nxt][1]]
+        else:
+            while b in by_end and rng.random() < 0.9:
+                b, k = by_end[b]
+                run.append((b, k))
+        sc = ix.stint_cost[i]
+        moved_i = [(x + d, y) for x, y in run]
+        if any((y, x) not in sc for x, y in moved_i):
+            return None
+        if not all(free_for(i, x, y, tuple(run)) for x, y in moved_i):
+            return None
+        prop: Prop = {i: (run, moved_i)}
+        for x, y in run:
+            n_len = length[y]
+            into, out = (x - 1, x + n_len - 1) if d < 0 else (x + n_len, x)
+            if cell_free(i, y, into, True) and cell_free(i, y, out, False):
+                continue
+            # a partner on y starting at x + d, free in the block it would come into
+            n_mov = len(movable)
+            off = rng.randrange(n_mov)
+            found = False
+            for t in range(n_mov):
+                j = movable[(off + t) % n_mov]
+                busy_j = s.busy[j]
+                if j in prop or busy_j[into] != y or ix.role[j] != ix.role[i]:
+                    continue
+                if (y, x) not in ix.stint_cost[j]:
+                    continue
+                if (x + d, y) not in s.st[j] or busy_j[out] >= 0:
+                    continue
+                if ix.pinned[j] and (x + d, y) not in movable_stints(j):
+                    continue
+                prop[j] = ([(x + d, y)], [(x, y)])
+                found = True
+                break
+            if not found:
+                return None
+        return prop
 
     def missing(i: int) -> list[int]:
         """The rotations whose stint would count towards one of ``i``'s unmet minimums
@@ -841,8 +913,9 @@ def improve(
     def traded(i: int, mine: list[tuple[int, int]]) -> Prop | None:
         """Two residents trade stints at different times (staffing stays as it is): often
         ``i``'s last one, so its waiting shrinks while someone free then covers it. The
-        partner is the first resident, from a random one on, free in the stint's blocks and
-        with a stint where ``i`` is free that keeps both within their requirement maxima."""
+        partner is the first resident, from a random one on, free in the stint's blocks
+        (but for the stint it gives, so two stints that overlap can change places) and with a
+        stint where ``i`` is free that keeps both within their requirement maxima."""
         b, k = max(mine) if rng.random() < 0.5 else rng.choice(mine)
         n_len = length[k]
         span = range(b, b + n_len)
@@ -861,9 +934,21 @@ def improve(
         for t in range(n_mov):
             j = movable[(off + t) % n_mov]
             busy_j = s.busy[j]
-            if j == i or (k, b) not in ix.stint_cost[j] or any(busy_j[bb] >= 0 for bb in span):
+            if j == i or (k, b) not in ix.stint_cost[j]:
                 continue
-            for c in starts:
+            cands = starts
+            inside = [bb for bb in span if busy_j[bb] >= 0]
+            if inside:
+                # j is busy then: only with the stint it gives, if one stint covers it all
+                c0, k0 = inside[0], busy_j[inside[0]]
+                while c0 > 0 and busy_j[c0 - 1] == k0 and (c0, k0) not in s.st[j]:
+                    c0 -= 1
+                if (c0, busy_j[c0]) not in s.st[j] or c0 not in starts:
+                    continue
+                if any(not (c0 <= bb < c0 + length[busy_j[c0]]) for bb in inside):
+                    continue
+                cands = [c0]
+            for c in cands:
                 k2 = busy_j[c]
                 if k2 < 0 or length[k2] != n_len or (k2, c) not in sc_i:
                     continue
@@ -894,10 +979,11 @@ def improve(
         shifted,
         lambda i, mine: inserted(i),
         compacted,
+        paired,
         dropped,
         added,
     ]
-    base = [0.4, 0.15, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05]
+    base = [0.4, 0.15, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]
     tried = [0] * len(kinds)
     taken = [0] * len(kinds)
     cum = list(itertools.accumulate(base))
@@ -1081,6 +1167,10 @@ def improve(
                     on_progress(best_at, total)
     if at_best:
         best_st = [list(x) for x in s.st]
+    log.debug(
+        "moves by kind (tried, taken): %s",
+        [(getattr(f, "__name__", "?"), tried[x], taken[x]) for x, f in enumerate(kinds)],
+    )
     s.st = best_st
     if not progress or progress[-1][1] != best_total:
         progress.append((best_at or 0.0, best_total))

@@ -214,3 +214,41 @@ def test_it_exchanges_stints_that_start_together_when_both_rotations_are_full() 
     out = local.improve(p, start, time_limit=0.3, seed=1, temperature=5.0)
     assert out.hard == 0 and out.objective == -10
     assert set(out.schedule["r0"].values()) == {"y"} and out.schedule["r1"] == {3: "x"}
+
+
+def test_it_closes_a_one_block_gap_with_a_partner_moving_the_other_way() -> None:
+    # two-block stints: r0 idles in block 2 before its stint of a; block 2 of a takes one
+    # resident and block 4 needs one, so r0 can move a block earlier only if r1 moves a
+    # block later at once (which costs r1 one idle block: no way there one move at a time
+    # when the temperature allows no worse move)
+    rots = (
+        Rotation(
+            "a",
+            "A",
+            "wards",
+            site="h",
+            length=2,
+            coverage=(
+                CoverageRule(max=1, blocks=frozenset({2})),
+                CoverageRule(min=1, blocks=frozenset({4})),
+            ),
+        ),
+        Rotation("b", "B", "clinic", site="h", length=2),
+    )
+    p = Problem(
+        Calendar(5),
+        (Resident("r0", pgy=1), Resident("r1", pgy=1)),
+        rots,
+        full_assignment=False,
+        requirements=(
+            Requirement("a", sel(rotations=["a"]), min=1, max=1, unit=Unit.STINTS),
+            Requirement("b", sel(rotations=["b"]), min=1, max=1, unit=Unit.STINTS),
+        ),
+        waiting=(Waiting("r0", 10), Waiting("r1", 1)),
+    )
+    start = {"r0": {0: "b", 1: "b", 3: "a", 4: "a"}, "r1": {0: "b", 1: "b", 2: "a", 3: "a"}}
+    assert check(p, start).ok and check(p, start).objective == 10
+    out = local.improve(p, start, time_limit=0.3, seed=1, temperature=0.01)
+    assert out.hard == 0 and out.objective == 1
+    assert sorted(out.schedule["r0"]) == [0, 1, 2, 3]  # no idle block any more
+    assert out.schedule["r1"][4] == "a"  # r1 covers block 4 now
