@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo test test-sqlite test-postgres lint format bench bench-pages bench-blocks bench-mss bench-mss-large bench-curtois serve worker clean venv
+.PHONY: demo test test-sqlite test-postgres lint format bench bench-pages bench-blocks bench-mss bench-mss-large bench-mss-am bench-curtois serve worker clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ bench-mss: $(VENV)/.stamp-dev
 bench-mss-large: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/mss.py $(wildcard $(MSS)/zanazzo_generated/I160_*.dzn) \
 		--time-limit $(BENCH_LARGE_SECONDS) --workers 2 --out $(BENCH_OUT)/mss-large
+
+# the 100 Akbarzadeh & Maenhout instances (no published values to compare with: feasibility
+# and objective; about 20 minutes at 10 s, the largest five need about 35 s for a first schedule)
+BENCH_AM_SECONDS ?= 10
+bench-mss-am: $(VENV)/.stamp-dev
+	$(BIN)/python benchmarks/mss.py $(sort $(wildcard $(MSS)/akbarzadeh_maenhout/Instance_*.dzn)) \
+		--time-limit $(BENCH_AM_SECONDS) --workers 2 --out $(BENCH_OUT)/mss-am
 
 bench-curtois: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/curtois.py $(sort $(wildcard $(CURTOIS)/Instance*.txt)) \
