@@ -617,32 +617,43 @@ def improve(
         cost.sort(reverse=True)
         return [i for c, i in cost[: max(1, len(cost) // 4)] if c > 0]
 
-    def shifted(
-        i: int, mine: list[tuple[int, int]]
-    ) -> dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] | None:
-        """Shift a run of back-to-back stints (from one stint to the end or the start of
-        its run) by a block or two: closes gaps, so a packed year finds room."""
-        b, k = rng.choice(mine)
-        by_start = {x: (x, y) for x, y in mine}
-        by_end = {x + length[y]: (x, y) for x, y in mine}
-        run = [(b, k)]
-        if rng.random() < 0.5:
+    def run_from(
+        first: tuple[int, int], mine: list[tuple[int, int]], forward: bool, keep: float
+    ) -> list[tuple[int, int]]:
+        """The stint ``first`` and, each with probability ``keep``, the back-to-back stints
+        after it (``forward``) or before it."""
+        b, k = first
+        run = [first]
+        if forward:
+            by_start = {x: (x, y) for x, y in mine}
             nxt = b + length[k]
-            while nxt in by_start and rng.random() < 0.85:
+            while nxt in by_start and rng.random() < keep:
                 run.append(by_start[nxt])
                 nxt += length[by_start[nxt][1]]
         else:
-            while b in by_end and rng.random() < 0.85:
+            by_end = {x + length[y]: (x, y) for x, y in mine}
+            while b in by_end and rng.random() < keep:
                 b, k = by_end[b]
                 run.append((b, k))
-        d = rng.choice((-2, -1, 1, 2))
+        return run
+
+    def run_shifted(i: int, run: list[tuple[int, int]], d: int) -> list[tuple[int, int]] | None:
+        """``run`` moved by ``d`` blocks, if ``i`` may start each stint there and is free."""
         sc = ix.stint_cost[i]
         moved = [(x + d, y) for x, y in run]
         if any((y, x) not in sc for x, y in moved):
             return None
         if not all(free_for(i, x, y, tuple(run)) for x, y in moved):
             return None
-        return {i: (run, moved)}
+        return moved
+
+    def shifted(i: int, mine: list[tuple[int, int]]) -> Prop | None:
+        """Shift a run of back-to-back stints (from one stint to the end or the start of
+        its run) by a block or two: closes gaps, so a packed year finds room."""
+        run = run_from(rng.choice(mine), mine, rng.random() < 0.5, 0.85)
+        d = rng.choice((-2, -1, 1, 2))
+        moved = run_shifted(i, run, d)
+        return None if moved is None else {i: (run, moved)}
 
     def cell_free(i: int, k: int, bb: int, coming: bool) -> bool:
         """Whether ``i`` can come into (or, ``coming`` false, leave) rotation ``k`` in
@@ -667,25 +678,12 @@ def improve(
         leaves, another resident on that rotation starting there moves the other way (their
         blocks swap, so staffing stays as it is): closes a one-block gap in a year of
         multi-block stints, which no single stint fits."""
-        b, k = rng.choice(mine)
-        by_start = {x: (x, y) for x, y in mine}
-        by_end = {x + length[y]: (x, y) for x, y in mine}
+        first = rng.choice(mine)
         d = -1 if rng.random() < 0.5 else 1
-        run = [(b, k)]
-        if d < 0:  # earlier: the stint and those after it
-            nxt = b + length[k]
-            while nxt in by_start and rng.random() < 0.9:
-                run.append(by_start[nxt])
-                nxt += length[by_start[nxt][1]]
-        else:
-            while b in by_end and rng.random() < 0.9:
-                b, k = by_end[b]
-                run.append((b, k))
-        sc = ix.stint_cost[i]
-        moved_i = [(x + d, y) for x, y in run]
-        if any((y, x) not in sc for x, y in moved_i):
-            return None
-        if not all(free_for(i, x, y, tuple(run)) for x, y in moved_i):
+        # earlier: the stint and those after it; later: the stint and those before it
+        run = run_from(first, mine, d < 0, 0.9)
+        moved_i = run_shifted(i, run, d)
+        if moved_i is None:
             return None
         prop: Prop = {i: (run, moved_i)}
         for x, y in run:
