@@ -472,10 +472,10 @@ def improve(
     same requirements) and/or start, swap the starts of two of a resident's stints, trade
     stints between two residents, exchange two residents' stints that start together, shift
     a run of stints by a block (with partners moving the other way where staffing needs
-    them), drop or add a stint, and put someone able on a short staffing cell. The temperature falls
-    geometrically from ``temperature`` (default: from the sizes of the first moves' costs)
-    to a hundredth of it; the best schedule is kept. A move that breaks a hard rule is never
-    taken once none is broken.
+    them), drop or add a stint, and put someone able on a short staffing cell. The
+    temperature falls geometrically from ``temperature`` (default: from the sizes of the
+    first moves' costs) to a hundredth of it; the best schedule is kept. A move that breaks
+    a hard rule is never taken once none is broken.
 
     ``feasibility``: only the hard rules count (sideways moves are free) and the search
     stops as soon as none is broken: a first schedule from nothing."""
@@ -655,23 +655,6 @@ def improve(
         moved = run_shifted(i, run, d)
         return None if moved is None else {i: (run, moved)}
 
-    def cell_free(i: int, k: int, bb: int, coming: bool) -> bool:
-        """Whether ``i`` can come into (or, ``coming`` false, leave) rotation ``k`` in
-        block ``bb`` alone: no staffing maximum passed (no hard minimum left short)."""
-        role = ix.role[i]
-        for rl, lo, hi, w in ix.cov[k]:
-            if rl == -1:
-                v = s.cnt[k][bb]
-            elif rl == role:
-                v = s.rcnt[k][role][bb]
-            else:
-                continue
-            if coming and 0 <= hi[bb] <= v:
-                return False
-            if not coming and w >= HARD and v <= lo[bb]:
-                return False
-        return True
-
     def paired(i: int, mine: list[tuple[int, int]]) -> Prop | None:
         """Shift a run of back-to-back stints by one block where, for each stint whose
         rotation has no room in the block it comes into or no one to spare in the block it
@@ -689,7 +672,7 @@ def improve(
         for x, y in run:
             n_len = length[y]
             into, out = (x - 1, x + n_len - 1) if d < 0 else (x + n_len, x)
-            if cell_free(i, y, into, True) and cell_free(i, y, out, False):
+            if room(i, y, into, 1) and spare(i, y, out, 1):
                 continue
             # a partner on y starting at x + d, free in the block it would come into
             n_mov = len(movable)
@@ -755,9 +738,10 @@ def improve(
                     break
         return {i: (rem, add)}
 
-    def room(i: int, k: int, b: int) -> bool:
+    def room(i: int, k: int, b: int, n: int | None = None) -> bool:
         """Whether rotation ``k`` has room for resident ``i`` in every block of a stint
-        from ``b`` (no staffing maximum would be exceeded)."""
+        from ``b`` (or in the ``n`` blocks from ``b``): no staffing maximum would be
+        exceeded."""
         role = ix.role[i]
         for rl, _, hi, _ in ix.cov[k]:
             if rl == -1:
@@ -766,14 +750,14 @@ def improve(
                 row = s.rcnt[k][role]
             else:
                 continue
-            for bb in range(b, b + length[k]):
+            for bb in range(b, b + (length[k] if n is None else n)):
                 if 0 <= hi[bb] <= row[bb]:
                     return False
         return True
 
-    def spare(i: int, k: int, b: int) -> bool:
-        """Whether ``i`` can leave its stint of ``k`` from ``b`` without taking the staffing
-        below a hard minimum."""
+    def spare(i: int, k: int, b: int, n: int | None = None) -> bool:
+        """Whether ``i`` can leave its stint of ``k`` from ``b`` (or the ``n`` blocks from
+        ``b``) without taking the staffing below a hard minimum."""
         role = ix.role[i]
         for rl, lo, _, w in ix.cov[k]:
             if w < HARD:
@@ -784,7 +768,7 @@ def improve(
                 row = s.rcnt[k][role]
             else:
                 continue
-            for bb in range(b, b + length[k]):
+            for bb in range(b, b + (length[k] if n is None else n)):
                 if row[bb] <= lo[bb]:
                     return False
         return True
@@ -941,9 +925,9 @@ def improve(
                 c0, k0 = inside[0], busy_j[inside[0]]
                 while c0 > 0 and busy_j[c0 - 1] == k0 and (c0, k0) not in s.st[j]:
                     c0 -= 1
-                if (c0, busy_j[c0]) not in s.st[j] or c0 not in starts:
+                if (c0, k0) not in s.st[j] or c0 not in starts:
                     continue
-                if any(not (c0 <= bb < c0 + length[busy_j[c0]]) for bb in inside):
+                if any(not (c0 <= bb < c0 + length[k0]) for bb in inside):
                     continue
                 cands = [c0]
             for c in cands:
