@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from meded.engine.roster import columns
 from meded.engine.roster.construct import person_by_person
 from meded.engine.roster.lns import Lns
 from meded.engine.roster.problem import Roster, RosterProblem
@@ -35,6 +36,19 @@ STALL_SHARE = 0.1
 #: ``CONSTRUCT_SHARE`` of the time limit
 CONSTRUCT_MIN_ASSIGNMENTS = 2500
 CONSTRUCT_SHARE = 0.1
+#: after that first roster, when no soft rule spans people, column generation
+#: (:mod:`meded.engine.roster.columns`) prices until ``COLUMNS_CONVERGE_SHARE`` of the time
+#: limit at most and dives to a roster until ``COLUMNS_SHARE``; its relaxation, once
+#: converged, is a proven bound
+COLUMNS_CONVERGE_SHARE = 0.45
+COLUMNS_SHARE = 0.75
+#: smaller problems (no constructive start) try column generation after the full-model
+#: search instead: converged within ``COLUMNS_AFTER_CONVERGE_SHARE`` of the time left, then
+#: up to ``COLUMNS_AFTER_DIVES`` dives within ``COLUMNS_AFTER_SHARE`` of it; the
+#: neighbourhood search continues from the better roster
+COLUMNS_AFTER_CONVERGE_SHARE = 0.3
+COLUMNS_AFTER_SHARE = 0.5
+COLUMNS_AFTER_DIVES = 1
 #: once the neighbourhood search has not improved for ``STALL_SHARE`` of the time limit and
 #: the bound is within ``CLOSE_GAP`` (relative) of its roster, the rest of the time (at least
 #: ``CLOSE_MIN_SECONDS``) goes to the full model cut below that roster (:func:`_close`)
@@ -209,7 +223,10 @@ def solve(
 
     Large problems (``construct=None``: at least ``CONSTRUCT_MIN_ASSIGNMENTS`` assignment
     variables; ``True`` always, ``False`` never) first get a roster built one person at a time
-    (:mod:`meded.engine.roster.construct`), used as the hint. CP-SAT then runs on the full
+    (:mod:`meded.engine.roster.construct`), used as the hint; when no soft rule spans people,
+    column generation (:mod:`meded.engine.roster.columns`) then proves a bound and dives to a
+    roster that replaces the hint when better (the solve ends there when it meets the
+    bound). CP-SAT then runs on the full
     model with its LP at the strongest (``linearization_level=2``; with two workers the
     ``max_lp`` search beside CP-SAT's own heuristics): the whole time limit when ``lns`` is
     False, otherwise until it stops improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``,
@@ -226,6 +243,7 @@ def solve(
     use_lns = bool(rm.penalties) if lns is None else lns
     progress = _Progress(start, on_progress)
     built: tuple[list[int], int] | None = None
+    tried_columns = False
     if hint is None and use_lns and (construct or (construct is None and _large(rm))):
         # a first roster one person at a time: much faster than the full model when large
         budget = min(len(problem.persons) * 1.0, CONSTRUCT_SHARE * time_limit)
@@ -237,6 +255,12 @@ def solve(
                 progress.first = progress.best = t
                 progress.best_value = built[1]
                 progress._record(ProgressPoint(t, built[1], None))
+        if built is not None and hint is not None and columns.applies(problem):
+            hint, built = _columns(rm, hint, built, progress, start, time_limit, num_workers, seed)
+            tried_columns = True
+    if built is not None and progress.bound is not None and built[1] <= progress.bound:
+        # the columns' roster meets their bound: optimal, nothing left to search
+        return _done(rm, built[0], progress, start, num_workers)
     if hint is not None:
         add_hint(rm, hint)
     first = time_limit if not use_lns else min(time_limit, max(2.0, FULL_MAX_SHARE * time_limit))
@@ -264,6 +288,8 @@ def solve(
             values = [int(solver.boolean_value(v)) for v in rm.x.values()]
             objective = round(solver.objective_value) if rm.penalties else 0
             bound = solver.best_objective_bound if rm.penalties else 0.0
+            if progress.bound is not None:  # a better bound from column generation
+                bound = max(bound, progress.bound)
         else:
             result.status = "FEASIBLE"
             bound = progress.bound if progress.bound is not None else 0.0
@@ -273,6 +299,11 @@ def solve(
         if progress.first is None:  # solved in presolve: no callback fired
             progress.first = progress.best = time.perf_counter() - start
         proven = status == cp_model.OPTIMAL and objective <= math.ceil(bound - 1e-6)
+        if not proven and use_lns and not tried_columns and columns.applies(problem):
+            values, objective, bound = _columns_after(
+                rm, values, objective, bound, progress, start, time_limit, num_workers, seed
+            )
+            proven = objective <= math.ceil(bound - 1e-6)
         if not proven and use_lns and deadline - time.perf_counter() > 0.5:
             values, objective, bound = _improve(
                 rm, values, objective, bound, progress, start, time_limit, num_workers, seed, log
@@ -283,6 +314,94 @@ def solve(
             result.status = "OPTIMAL"
     elif status == cp_model.INFEASIBLE and explain_infeasible:
         result.conflict = explain_infeasibility(problem, time_limit=max(5.0, time_limit))
+    result.progress = progress.points
+    result.first_feasible_s = progress.first
+    result.best_s = progress.best
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
+def _columns(
+    rm: RosterModel,
+    hint: Roster,
+    built: tuple[list[int], int],
+    progress: _Progress,
+    start: float,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+) -> tuple[Roster, tuple[list[int], int]]:
+    """Column generation from the first roster (see ``COLUMNS_SHARE``): its proven bound
+    goes to ``progress``; its roster replaces the first when better."""
+    roster, bound = columns.from_roster(
+        rm.problem,
+        hint,
+        start + COLUMNS_CONVERGE_SHARE * time_limit,
+        start + COLUMNS_SHARE * time_limit,
+        num_workers,
+        seed,
+    )
+    if bound is not None:
+        progress.on_bound(math.ceil(bound - 1e-6))
+    found = _assignment_values(rm, roster) if roster is not None else None
+    if roster is None or found is None or found[1] >= built[1]:
+        return hint, built
+    t = time.perf_counter() - start
+    progress.best, progress.best_value = t, found[1]
+    progress._record(ProgressPoint(t, found[1], progress.bound))
+    return roster, found
+
+
+def _columns_after(
+    rm: RosterModel,
+    values: list[int],
+    objective: int,
+    bound: float,
+    progress: _Progress,
+    start: float,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+) -> tuple[list[int], int, float]:
+    """Column generation after the full-model search on problems too small for step one
+    (see ``COLUMNS_AFTER_SHARE``): from its roster, several dives; the best roster, its
+    objective and the best bound."""
+    now = time.perf_counter()
+    left = start + time_limit - now
+    if left < 1.0:
+        return values, objective, bound
+    roster: Roster = {}
+    for (pid, d, sid), v in zip(rm.x, values, strict=True):
+        if v:
+            roster.setdefault(pid, {})[d] = sid
+    found, column_bound = columns.from_roster(
+        rm.problem,
+        roster,
+        now + COLUMNS_AFTER_CONVERGE_SHARE * left,
+        now + COLUMNS_AFTER_SHARE * left,
+        num_workers,
+        seed,
+        dives=COLUMNS_AFTER_DIVES,
+    )
+    if column_bound is not None:
+        progress.on_bound(math.ceil(column_bound - 1e-6))
+        bound = max(bound, math.ceil(column_bound - 1e-6))
+    better = _assignment_values(rm, found) if found is not None else None
+    if better is None or better[1] >= objective:
+        return values, objective, bound
+    t = time.perf_counter() - start
+    progress.best, progress.best_value = t, better[1]
+    progress._record(ProgressPoint(t, better[1], progress.bound))
+    return better[0], better[1], bound
+
+
+def _done(
+    rm: RosterModel, values: list[int], progress: _Progress, start: float, num_workers: int
+) -> RosterSolution:
+    """The solution of a roster proven optimal before the full model ran."""
+    result = RosterSolution(status="OPTIMAL", workers=num_workers)
+    _finish(rm, values, result)
+    result.bound = progress.bound
     result.progress = progress.points
     result.first_feasible_s = progress.first
     result.best_s = progress.best

@@ -1,0 +1,195 @@
+"""Column generation for rosters: pricing, the relaxation's bound, the dive, and its place in
+the search."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from meded.engine.roster import CoverRequirement, Fairness, Person, RosterProblem, solve
+from meded.engine.roster import columns as cg
+from meded.engine.roster.construct import person_by_person
+from meded.engine.roster.curtois import evaluate, parse_text, to_problem
+from meded.engine.roster.rules import build_model
+from meded.engine.tests.test_roster_curtois import TINY
+from meded.engine.tests.test_roster_search import E, one_shift_each
+
+
+def tiny() -> RosterProblem:
+    return to_problem(parse_text(TINY, "tiny"))
+
+
+def optimum(problem: RosterProblem) -> int:
+    sol = solve(problem, time_limit=20, num_workers=1, lns=False, construct=False)
+    assert sol.status == "OPTIMAL"
+    assert sol.objective is not None
+    return sol.objective
+
+
+def test_a_persons_own_cost_is_what_their_own_model_charges() -> None:
+    # people with no hard rules of their own, so that any schedule is one of theirs
+    problem = tiny()
+    problem = replace(
+        problem,
+        persons=tuple(Person(p.id) for p in problem.persons),
+        forbidden_successions=frozenset(),
+    )
+    rng = random.Random(3)
+    for person in problem.persons:
+        people = cg.person_models(problem)
+        rm = people[person.id].rm
+        for _ in range(5):
+            column = tuple(
+                sorted((d, rng.choice(("E", "L"))) for d in range(14) if rng.random() < 0.5)
+            )
+            model = rm.model.clone()
+            worked = dict(column)
+            for (_pid, d, sid), var in rm.x.items():
+                model.add(var == int(worked.get(d) == sid))
+            model.minimize(rm.objective())
+            solver = cp_model.CpSolver()
+            assert solver.solve(model) == cp_model.OPTIMAL
+            assert cg.own_cost(problem, person.id, column) == round(solver.objective_value)
+
+
+def test_pricing_finds_a_schedule_worth_more_than_the_persons_dual() -> None:
+    problem = one_shift_each()
+    people = cg.person_models(problem)
+    # cover on day 1 is worth 100 to the roster; A's dual says A's current column is worth 0
+    rel = cg.Relaxation(0.0, {(0, "E"): 0.0, (1, "E"): 100.0}, {"A": 0.0, "B": 0.0})
+    found, exact = cg.price(people["A"], "A", rel, 5.0, 0)
+    assert exact
+    assert found[0][0] == ((1, "E"),)
+    assert found[0][2] == -100.0
+
+
+def test_pricing_keeps_to_the_days_a_dive_fixed() -> None:
+    problem = one_shift_each()
+    people = cg.person_models(problem)
+    people["A"].fixed[1] = None  # A is off on day 1
+    rel = cg.Relaxation(0.0, {(0, "E"): 0.0, (1, "E"): 100.0}, {"A": 1.0, "B": 0.0})
+    found, _exact = cg.price(people["A"], "A", rel, 5.0, 0)
+    assert [column for column, _cost, _rc in found] == [((0, "E"),)]
+
+
+def test_the_converged_relaxation_is_a_bound_no_roster_beats() -> None:
+    problem = tiny()
+    start = person_by_person(problem, budget=2.0, deadline=time.perf_counter() + 60)
+    assert start is not None
+    roster, bound = cg.from_roster(
+        problem, start, time.perf_counter() + 60, time.perf_counter() + 60, workers=2
+    )
+    assert bound is not None
+    best = optimum(problem)
+    assert bound <= best + 1e-6
+    # on this toy the relaxation is tight: the bound is within one unit of the optimum
+    assert best - bound < 1.0
+    assert roster is not None
+    values = [int(roster.get(pid, {}).get(d) == sid) for (pid, d, sid) in build_model(problem).x]
+    assert sum(values) == sum(len(days) for days in roster.values())
+
+
+def test_the_dive_ends_in_a_roster_that_keeps_every_hard_rule() -> None:
+    inst = parse_text(TINY, "tiny")
+    problem = to_problem(inst)
+    start = person_by_person(problem, budget=2.0, deadline=time.perf_counter() + 60)
+    assert start is not None
+    roster, _bound = cg.from_roster(
+        problem, start, time.perf_counter() + 60, time.perf_counter() + 60, workers=1
+    )
+    assert roster is not None
+    ev = evaluate(inst, roster)
+    assert ev.feasible, ev.violations
+    assert ev.objective <= evaluate(inst, start).objective
+
+
+def test_an_undone_step_brings_back_the_columns_it_switched_off() -> None:
+    problem = one_shift_each()
+    lp = cg.MasterLp(problem)
+    lp.add("A", ((0, "E"),), 0)
+    lp.add("A", ((1, "E"),), 0)
+    lp.add("B", ((0, "E"),), 0)
+    lp.add("B", ((1, "E"),), 0)
+    first = lp.solve()
+    assert first is not None and first.objective == 0.0
+    lp.fix_cell("A", 0, "E")
+    lp.fix_cell("B", 0, "E")
+    fixed = lp.solve()
+    assert fixed is not None and fixed.objective == 101.0  # day 1 short, day 0 one over
+    lp.unfix_cells([("B", 0)])
+    again = lp.solve()
+    assert again is not None and again.objective == 0.0
+
+
+def test_column_generation_is_not_used_when_fairness_spans_people() -> None:
+    problem = one_shift_each()
+    assert cg.applies(problem)
+    assert not cg.applies(replace(problem, fairness=(Fairness("nights", ("A", "B"), 1),)))
+    assert not cg.applies(replace(problem, cover=()))
+
+
+def test_a_hard_cover_limit_is_kept_by_the_rosters_the_search_returns() -> None:
+    problem = RosterProblem(
+        horizon=3,
+        shifts=(E,),
+        persons=tuple(Person(x, max_total_minutes=2 * 480) for x in "ABC"),
+        cover=tuple(
+            CoverRequirement(d, "E", minimum=2, target=3, under_weight=5) for d in range(3)
+        ),
+    )
+    sol = solve(problem, time_limit=10, num_workers=1, construct=True)
+    assert sol.feasible
+    for d in range(3):
+        assert sum(d in days for days in sol.roster.values()) >= 2
+    assert sol.objective == 3 * 5  # three short of the target, the hard minimum kept
+
+
+def test_solve_reports_the_columns_bound_and_stops_at_it() -> None:
+    problem = tiny()
+    sol = solve(problem, time_limit=30, num_workers=2, construct=True)
+    assert sol.status == "OPTIMAL"
+    assert sol.objective == optimum(problem)
+    assert sol.bound is not None and sol.bound >= sol.objective - 1e-6
+
+
+def test_pricing_picks_the_day_the_relaxation_values_most() -> None:
+    problem = one_shift_each(horizon=4)
+    people = cg.person_models(problem)
+    rel = cg.Relaxation(0.0, {(d, "E"): float(d) for d in range(4)}, {"A": 0.0, "B": 0.0})
+    found, exact = cg.price(people["A"], "A", rel, 5.0, 0)
+    assert exact
+    assert found[0][0] == ((3, "E"),)
+
+
+def test_a_dives_cost_is_the_cost_of_its_roster() -> None:
+    inst = parse_text(TINY, "tiny")
+    problem = to_problem(inst)
+    start = person_by_person(problem, budget=2.0, deadline=time.perf_counter() + 60)
+    assert start is not None
+    pool = cg.Pool()
+    for person in problem.persons:
+        column = tuple(sorted(start.get(person.id, {}).items()))
+        pool.add(person.id, column, cg.own_cost(problem, person.id, column))
+    gen = cg.ColumnGeneration(problem, pool, workers=1)
+    gen.converge(time.perf_counter() + 60)
+    found = gen.dives(time.perf_counter() + 60, seed=1, most=3)
+    assert found is not None
+    roster, cost = found
+    assert evaluate(inst, roster).objective == round(cost)
+
+
+def test_a_person_off_every_day_starts_with_the_empty_schedule() -> None:
+    problem = RosterProblem(
+        horizon=2,
+        shifts=(E,),
+        persons=(Person("A", max_total_minutes=480), Person("B", max_total_minutes=0)),
+        cover=tuple(CoverRequirement(d, "E", target=1, under_weight=10) for d in range(2)),
+    )
+    roster, bound = cg.from_roster(
+        problem, {"A": {0: "E"}}, time.perf_counter() + 30, time.perf_counter() + 30, workers=1
+    )
+    assert bound == 10.0  # one day short whatever A does
+    assert roster is not None and roster.get("B", {}) == {}
