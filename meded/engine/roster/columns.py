@@ -508,6 +508,8 @@ def from_roster(
     ``converge_until``, then up to ``dives`` dives until ``dive_until``. Returns the best
     dive's roster (None when none finished; it may break a hard cover limit, the caller
     checks) and a proven lower bound on every roster (None when the rounds did not finish)."""
+    if time.perf_counter() >= converge_until:
+        return None, None  # no time: not even the person models are worth building
     pool = Pool()
     for person in problem.persons:  # a person off every day has the empty column
         column = tuple(sorted(roster.get(person.id, {}).items()))

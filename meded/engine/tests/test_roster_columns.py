@@ -193,3 +193,8 @@ def test_a_person_off_every_day_starts_with_the_empty_schedule() -> None:
     )
     assert bound == 10.0  # one day short whatever A does
     assert roster is not None and roster.get("B", {}) == {}
+
+
+def test_nothing_is_built_when_no_time_is_left() -> None:
+    past = time.perf_counter() - 1
+    assert cg.from_roster(tiny(), {}, past, past) == (None, None)
