@@ -256,7 +256,13 @@ def solve(
                 progress.best_value = built[1]
                 progress._record(ProgressPoint(t, built[1], None))
         if built is not None and hint is not None and columns.applies(problem):
-            hint, built = _columns(rm, hint, built, progress, start, time_limit, num_workers, seed)
+            until = (
+                start + COLUMNS_CONVERGE_SHARE * time_limit,
+                start + COLUMNS_SHARE * time_limit,
+            )
+            better, _bound = _columns(rm, hint, built[1], progress, start, until, num_workers, seed)
+            if better is not None:
+                built, hint = (better[0], better[2]), better[1]
             tried_columns = True
     if built is not None and progress.bound is not None and built[1] <= progress.bound:
         # the columns' roster meets their bound: optimal, nothing left to search
@@ -299,10 +305,27 @@ def solve(
         if progress.first is None:  # solved in presolve: no callback fired
             progress.first = progress.best = time.perf_counter() - start
         proven = status == cp_model.OPTIMAL and objective <= math.ceil(bound - 1e-6)
-        if not proven and use_lns and not tried_columns and columns.applies(problem):
-            values, objective, bound = _columns_after(
-                rm, values, objective, bound, progress, start, time_limit, num_workers, seed
+        left = deadline - time.perf_counter()
+        if not proven and use_lns and not tried_columns and columns.applies(problem) and left > 1:
+            # too small for the constructive start: column generation after the full model
+            now = time.perf_counter()
+            until = (now + COLUMNS_AFTER_CONVERGE_SHARE * left, now + COLUMNS_AFTER_SHARE * left)
+            roster = roster_of(rm, dict(zip(rm.x.values(), values, strict=True)).__getitem__)
+            better, whole = _columns(
+                rm,
+                roster,
+                objective,
+                progress,
+                start,
+                until,
+                num_workers,
+                seed,
+                dives=COLUMNS_AFTER_DIVES,
             )
+            if better is not None:
+                values, objective = better[0], better[2]
+            if whole is not None:
+                bound = max(bound, whole)
             proven = objective <= math.ceil(bound - 1e-6)
         if not proven and use_lns and deadline - time.perf_counter() > 0.5:
             values, objective, bound = _improve(
@@ -323,76 +346,32 @@ def solve(
 
 def _columns(
     rm: RosterModel,
-    hint: Roster,
-    built: tuple[list[int], int],
-    progress: _Progress,
-    start: float,
-    time_limit: float,
-    num_workers: int,
-    seed: int,
-) -> tuple[Roster, tuple[list[int], int]]:
-    """Column generation from the first roster (see ``COLUMNS_SHARE``): its proven bound
-    goes to ``progress``; its roster replaces the first when better."""
-    roster, bound = columns.from_roster(
-        rm.problem,
-        hint,
-        start + COLUMNS_CONVERGE_SHARE * time_limit,
-        start + COLUMNS_SHARE * time_limit,
-        num_workers,
-        seed,
-    )
-    if bound is not None:
-        progress.on_bound(math.ceil(bound - 1e-6))
-    found = _assignment_values(rm, roster) if roster is not None else None
-    if roster is None or found is None or found[1] >= built[1]:
-        return hint, built
-    t = time.perf_counter() - start
-    progress.best, progress.best_value = t, found[1]
-    progress._record(ProgressPoint(t, found[1], progress.bound))
-    return roster, found
-
-
-def _columns_after(
-    rm: RosterModel,
-    values: list[int],
+    roster: Roster,
     objective: int,
-    bound: float,
     progress: _Progress,
     start: float,
-    time_limit: float,
+    until: tuple[float, float],
     num_workers: int,
     seed: int,
-) -> tuple[list[int], int, float]:
-    """Column generation after the full-model search on problems too small for step one
-    (see ``COLUMNS_AFTER_SHARE``): from its roster, several dives; the best roster, its
-    objective and the best bound."""
-    now = time.perf_counter()
-    left = start + time_limit - now
-    if left < 1.0:
-        return values, objective, bound
-    roster: Roster = {}
-    for (pid, d, sid), v in zip(rm.x, values, strict=True):
-        if v:
-            roster.setdefault(pid, {})[d] = sid
-    found, column_bound = columns.from_roster(
-        rm.problem,
-        roster,
-        now + COLUMNS_AFTER_CONVERGE_SHARE * left,
-        now + COLUMNS_AFTER_SHARE * left,
-        num_workers,
-        seed,
-        dives=COLUMNS_AFTER_DIVES,
+    dives: int = 1,
+) -> tuple[tuple[list[int], Roster, int] | None, int | None]:
+    """Column generation from ``roster`` (objective ``objective``), converged and dived
+    until the two times of ``until``. Returns its roster when better (assignment values,
+    roster, objective; also recorded in ``progress``) and its proven bound, rounded up (also
+    given to ``progress``); None for either when there is none."""
+    found, bound = columns.from_roster(
+        rm.problem, roster, until[0], until[1], num_workers, seed, dives=dives
     )
-    if column_bound is not None:
-        progress.on_bound(math.ceil(column_bound - 1e-6))
-        bound = max(bound, math.ceil(column_bound - 1e-6))
+    whole = math.ceil(bound - 1e-6) if bound is not None else None
+    if whole is not None:
+        progress.on_bound(whole)
     better = _assignment_values(rm, found) if found is not None else None
-    if better is None or better[1] >= objective:
-        return values, objective, bound
+    if found is None or better is None or better[1] >= objective:
+        return None, whole
     t = time.perf_counter() - start
     progress.best, progress.best_value = t, better[1]
     progress._record(ProgressPoint(t, better[1], progress.bound))
-    return better[0], better[1], bound
+    return (better[0], found, better[1]), whole
 
 
 def _done(
