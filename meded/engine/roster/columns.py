@@ -23,12 +23,12 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from meded.engine.roster.construct import one_person
 from meded.engine.roster.problem import CoverRequirement, Roster, RosterProblem
 from meded.engine.roster.rules import RosterModel, build_model
 
@@ -72,9 +72,6 @@ class Pool:
         mine[column] = cost
         return True
 
-    def size(self) -> int:
-        return sum(len(c) for c in self.columns.values())
-
 
 @dataclass
 class Relaxation:
@@ -92,15 +89,7 @@ def person_models(problem: RosterProblem) -> dict[str, _Person]:
     """Each person's own model: a one-person problem with no cover."""
     out: dict[str, _Person] = {}
     for person in problem.persons:
-        sub = replace(
-            problem,
-            persons=(person,),
-            cover=(),
-            requests=tuple(r for r in problem.requests if r.person == person.id),
-            pins=tuple(p for p in problem.pins if p.person == person.id),
-            fairness=(),
-        )
-        rm = build_model(sub)
+        rm = build_model(one_person(problem, person, ()))
         own = rm.objective() if rm.penalties else 0
         cells = {(d, s): var for (_pid, d, s), var in rm.x.items()}
         out[person.id] = _Person(rm, own, cells)
@@ -197,7 +186,7 @@ class MasterLp:
     def unfix_cells(self, cells: list[tuple[str, int]]) -> None:
         """Undo :meth:`fix_cell` for these (person, day) pairs."""
         people = {pid for pid, _d in cells}
-        for pid, d in list(cells):
+        for pid, d in cells:
             self.fixed_cells.get(pid, {}).pop(d, None)
         for (q, col), var in self.lam.items():
             if q in people:
@@ -293,9 +282,8 @@ class ColumnGeneration:
         pool: Pool,
         workers: int = 2,
         seed: int = 0,
-        price_seconds: float = 1.0,
+        price_seconds: float = 0.5,
         batch_size: int = 24,
-        log: Callable[[str], None] | None = None,
     ) -> None:
         self.problem = problem
         self.pool = pool
@@ -303,7 +291,6 @@ class ColumnGeneration:
         self.seed = seed
         self.price_seconds = price_seconds
         self.batch_size = batch_size
-        self.log = log
         self.people = person_models(problem)
         self.lp = MasterLp(problem)
         for pid, columns in pool.columns.items():
@@ -360,10 +347,10 @@ class ColumnGeneration:
         self.proven = False
         pass_start = self.relaxation.objective if self.relaxation is not None else 0.0
         while self.relaxation is not None and time.perf_counter() < deadline:
-            free = self.order
-            batch = max(self.workers, min(len(free), self.batch_size))
-            self.at %= len(free)
-            pids = [free[(self.at + i) % len(free)] for i in range(batch)]
+            people = self.order
+            batch = max(self.workers, min(len(people), self.batch_size))
+            self.at %= len(people)
+            pids = [people[(self.at + i) % len(people)] for i in range(batch)]
             self.at += batch
             added, exact = self._price_batch(pids, deadline, self.relaxation)
             priced += batch
@@ -373,10 +360,10 @@ class ColumnGeneration:
             else:
                 quiet += batch
                 exact_run = exact_run and exact
-            if quiet >= len(free):
+            if quiet >= len(people):
                 self.proven = exact_run and not any(self.lp.fixed_cells.values())
                 return self.relaxation
-            if min_gain > 0 and priced >= len(free) and self.relaxation is not None:
+            if min_gain > 0 and priced >= len(people) and self.relaxation is not None:
                 if pass_start - self.relaxation.objective < min_gain:
                     return self.relaxation
                 pass_start, priced = self.relaxation.objective, 0
@@ -443,12 +430,6 @@ class ColumnGeneration:
                 share /= 2
             elif not worse:
                 share = min(1.0, share * 1.5)
-            if self.log and self.relaxation is not None:
-                n = sum(len(c) for c in lp.fixed_cells.values())
-                self.log(
-                    f"dive: {len(fractional)} fractional, {n} days fixed, "
-                    f"lp {self.relaxation.objective:.1f}, share {share:.3f}"
-                )
         return None
 
     def dives(self, deadline: float, seed: int = 0, most: int = 1) -> tuple[Roster, float] | None:
@@ -459,13 +440,11 @@ class ColumnGeneration:
         rng = random.Random(seed)
         best: tuple[Roster, float] | None = None
         bound = self.relaxation.objective if self.proven and self.relaxation else None
-        first = True
-        for _ in range(most):
+        for k in range(most):
             if time.perf_counter() >= deadline:
                 break
             began = time.perf_counter()
-            roster = self.dive(deadline, rng=None if first else rng)
-            first = False
+            roster = self.dive(deadline, rng=rng if k else None)
             if roster is not None and self.relaxation is not None:
                 cost = self.relaxation.objective
                 if best is None or cost < best[1]:
@@ -501,7 +480,6 @@ def from_roster(
     dive_until: float,
     workers: int = 2,
     seed: int = 0,
-    log: Callable[[str], None] | None = None,
     dives: int = 1,
 ) -> tuple[Roster | None, float | None]:
     """Column generation started from ``roster``'s schedules, converged until
@@ -514,14 +492,11 @@ def from_roster(
     for person in problem.persons:  # a person off every day has the empty column
         column = tuple(sorted(roster.get(person.id, {}).items()))
         pool.add(person.id, column, own_cost(problem, person.id, column))
-    cg = ColumnGeneration(problem, pool, workers=workers, seed=seed, price_seconds=0.5, log=log)
+    cg = ColumnGeneration(problem, pool, workers=workers, seed=seed)
     relaxation = cg.converge(converge_until)
     bound = None
     if relaxation is not None and cg.proven:
         # a relaxation of every roster (paying for a broken hard limit only relaxes it more)
         bound = relaxation.objective
-    if log is not None and relaxation is not None:
-        proven = bound is not None
-        log(f"columns: relaxation {relaxation.objective:.1f}, pool {pool.size()}, {proven=}")
     found = cg.dives(dive_until, seed, dives)
     return (found[0] if found else None), bound

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from meded.engine.roster.problem import CoverRequirement, Roster, RosterProblem
+from meded.engine.roster.problem import CoverRequirement, Person, Roster, RosterProblem
 from meded.engine.roster.rules import build_model
 
 #: weight standing in for a hard cover limit while constructing (per person short or extra)
@@ -59,6 +60,20 @@ def residual_cover(
     return out
 
 
+def one_person(
+    problem: RosterProblem, person: Person, cover: Iterable[CoverRequirement]
+) -> RosterProblem:
+    """``person`` alone: their requests and pins, ``cover`` as the cover, no fairness."""
+    return replace(
+        problem,
+        persons=(person,),
+        cover=tuple(cover),
+        requests=tuple(r for r in problem.requests if r.person == person.id),
+        pins=tuple(p for p in problem.pins if p.person == person.id),
+        fairness=(),
+    )
+
+
 def person_by_person(
     problem: RosterProblem,
     budget: float,
@@ -77,14 +92,7 @@ def person_by_person(
     random.Random(seed).shuffle(order)
     budget_end = time.perf_counter() + budget
     for i, person in enumerate(order):
-        sub = replace(
-            problem,
-            persons=(person,),
-            cover=tuple(residual_cover(problem, counts, HARD_COVER_WEIGHT)),
-            requests=tuple(r for r in problem.requests if r.person == person.id),
-            pins=tuple(p for p in problem.pins if p.person == person.id),
-            fairness=(),
-        )
+        sub = one_person(problem, person, residual_cover(problem, counts, HARD_COVER_WEIGHT))
         rm = build_model(sub)
         share = max(0.02, (budget_end - time.perf_counter()) / (len(order) - i))
         status = cp_model.UNKNOWN

@@ -337,11 +337,7 @@ def solve(
             result.status = "OPTIMAL"
     elif status == cp_model.INFEASIBLE and explain_infeasible:
         result.conflict = explain_infeasibility(problem, time_limit=max(5.0, time_limit))
-    result.progress = progress.points
-    result.first_feasible_s = progress.first
-    result.best_s = progress.best
-    result.wall_s = time.perf_counter() - start
-    return result
+    return _stamped(result, progress, start)
 
 
 def _columns(
@@ -374,6 +370,15 @@ def _columns(
     return (better[0], found, better[1]), whole
 
 
+def _stamped(result: RosterSolution, progress: _Progress, start: float) -> RosterSolution:
+    """``result`` with the progress and times of the solve that began at ``start``."""
+    result.progress = progress.points
+    result.first_feasible_s = progress.first
+    result.best_s = progress.best
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
 def _done(
     rm: RosterModel, values: list[int], progress: _Progress, start: float, num_workers: int
 ) -> RosterSolution:
@@ -381,11 +386,7 @@ def _done(
     result = RosterSolution(status="OPTIMAL", workers=num_workers)
     _finish(rm, values, result)
     result.bound = progress.bound
-    result.progress = progress.points
-    result.first_feasible_s = progress.first
-    result.best_s = progress.best
-    result.wall_s = time.perf_counter() - start
-    return result
+    return _stamped(result, progress, start)
 
 
 def _improve(
