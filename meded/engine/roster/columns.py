@@ -12,7 +12,10 @@ instances it equals or nearly equals the optimum).
 
 A roster comes from a dive: fix people's days (a shift, or off) where the relaxation is
 surest, re-price, and repeat until the relaxation picks a single schedule for everybody.
-A step that makes the relaxation worse is undone and retried with fewer days fixed.
+A step that makes the relaxation worse is undone and retried with fewer days fixed. Or the
+days the relaxation is sure of (:meth:`ColumnGeneration.sure_days`, also of relaxations
+with their costs shaken) bound neighbourhoods the full model searches (the roster solver's
+guided neighbourhoods).
 
 Exact only when no soft rule spans people (fairness); :func:`applies` says when to use it.
 """
@@ -457,6 +460,43 @@ class ColumnGeneration:
             self.relaxation = self.lp.solve()
         return best
 
+    def sure_days(
+        self, noise: float = 0.0, rng: random.Random | None = None
+    ) -> dict[tuple[str, int], str | None] | None:
+        """The people's days (person, day) -> shift (None: off) that the relaxation is sure
+        of (value at least ``SURE``). With ``noise``, of a relaxation whose column costs
+        each carry up to that much more (uniform, from ``rng``): another of the many
+        near-optimal relaxations, so another set of sure days; the true costs are put back
+        (:attr:`relaxation` stays the true one). None when the LP fails."""
+        lp = self.lp
+        rel = self.relaxation
+        if noise > 0:
+            rng = rng or random.Random(self.seed)
+            for (pid, column), var in lp.lam.items():
+                lp.objective.SetCoefficient(
+                    var, self.pool.columns[pid][column] + rng.uniform(0, noise)
+                )
+            rel = lp.solve()
+            for (pid, column), var in lp.lam.items():
+                lp.objective.SetCoefficient(var, self.pool.columns[pid][column])
+        if rel is None:
+            return None
+        y: dict[tuple[str, int, str | None], float] = {}
+        for (pid, column), v in rel.values.items():
+            worked = dict(column)
+            for d in range(self.problem.horizon):
+                key = (pid, d, worked.get(d))
+                y[key] = y.get(key, 0.0) + v
+        return {(pid, d): sid for (pid, d, sid), v in y.items() if v >= SURE}
+
+    def add_roster(self, roster: Roster) -> None:
+        """Put ``roster``'s schedules in the pool and the relaxation (not re-solved)."""
+        for person in self.problem.persons:
+            column = tuple(sorted(roster.get(person.id, {}).items()))
+            cost = own_cost(self.problem, person.id, column)
+            if self.pool.add(person.id, column, cost):
+                self.lp.add(person.id, column, cost)
+
     def _unfix_cells(self, cells: list[tuple[str, int]]) -> None:
         self.lp.unfix_cells(cells)
         for pid, d in cells:
@@ -473,6 +513,27 @@ def applies(problem: RosterProblem) -> bool:
     return not problem.fairness and bool(problem.cover)
 
 
+def start(
+    problem: RosterProblem,
+    roster: Roster,
+    converge_until: float,
+    workers: int = 2,
+    seed: int = 0,
+) -> tuple[ColumnGeneration | None, float | None]:
+    """Column generation started from ``roster``'s schedules and converged until
+    ``converge_until``. Returns it (None when there was no time to build it) and a proven
+    lower bound on every roster (None when the rounds did not finish)."""
+    if time.perf_counter() >= converge_until:
+        return None, None  # no time: not even the person models are worth building
+    cg = ColumnGeneration(problem, Pool(), workers=workers, seed=seed)
+    cg.add_roster(roster)  # a person off every day has the empty column
+    cg.relaxation = cg.lp.solve()
+    relaxation = cg.converge(converge_until)
+    # a relaxation of every roster (paying for a broken hard limit only relaxes it more)
+    bound = relaxation.objective if relaxation is not None and cg.proven else None
+    return cg, bound
+
+
 def from_roster(
     problem: RosterProblem,
     roster: Roster,
@@ -486,17 +547,8 @@ def from_roster(
     ``converge_until``, then up to ``dives`` dives until ``dive_until``. Returns the best
     dive's roster (None when none finished; it may break a hard cover limit, the caller
     checks) and a proven lower bound on every roster (None when the rounds did not finish)."""
-    if time.perf_counter() >= converge_until:
-        return None, None  # no time: not even the person models are worth building
-    pool = Pool()
-    for person in problem.persons:  # a person off every day has the empty column
-        column = tuple(sorted(roster.get(person.id, {}).items()))
-        pool.add(person.id, column, own_cost(problem, person.id, column))
-    cg = ColumnGeneration(problem, pool, workers=workers, seed=seed)
-    relaxation = cg.converge(converge_until)
-    bound = None
-    if relaxation is not None and cg.proven:
-        # a relaxation of every roster (paying for a broken hard limit only relaxes it more)
-        bound = relaxation.objective
+    cg, bound = start(problem, roster, converge_until, workers, seed)
+    if cg is None:
+        return None, None
     found = cg.dives(dive_until, seed, dives)
     return (found[0] if found else None), bound

@@ -12,9 +12,11 @@ assumptions for infeasibility and shrinks them by deletion.
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -43,12 +45,19 @@ CONSTRUCT_SHARE = 0.1
 COLUMNS_CONVERGE_SHARE = 0.45
 COLUMNS_SHARE = 0.75
 #: smaller problems (no constructive start) try column generation after the full-model
-#: search instead: converged within ``COLUMNS_AFTER_CONVERGE_SHARE`` of the time left, then
-#: up to ``COLUMNS_AFTER_DIVES`` dives within ``COLUMNS_AFTER_SHARE`` of it; the
-#: neighbourhood search continues from the better roster
+#: search instead, which then stops by ``COLUMNS_FULL_SHARE`` of the time limit at the
+#: latest: converged within ``COLUMNS_AFTER_CONVERGE_SHARE`` of the time left, then guided
+#: neighbourhoods (:func:`_guided`) until ``COLUMNS_AFTER_SHARE`` of it; the neighbourhood
+#: search continues from the better roster
+COLUMNS_FULL_SHARE = 0.2
 COLUMNS_AFTER_CONVERGE_SHARE = 0.3
-COLUMNS_AFTER_SHARE = 0.5
-COLUMNS_AFTER_DIVES = 1
+COLUMNS_AFTER_SHARE = 0.9
+#: a guided neighbourhood: the days the relaxation is sure of stay fixed, CP-SAT searches
+#: the rest for at most ``GUIDED_SECONDS``; after the first, the relaxation's column costs
+#: carry up to ``GUIDED_NOISE`` more each, so each neighbourhood is another near-optimal
+#: relaxation's
+GUIDED_SECONDS = 4.0
+GUIDED_NOISE = 0.5
 #: once the neighbourhood search has not improved for ``STALL_SHARE`` of the time limit and
 #: the bound is within ``CLOSE_GAP`` (relative) of its roster, the rest of the time (at least
 #: ``CLOSE_MIN_SECONDS``) goes to the full model cut below that roster (:func:`_close`)
@@ -226,12 +235,14 @@ def solve(
     (:mod:`meded.engine.roster.construct`), used as the hint; when no soft rule spans people,
     column generation (:mod:`meded.engine.roster.columns`) then proves a bound and dives to a
     roster that replaces the hint when better (the solve ends there when it meets the
-    bound). CP-SAT then runs on the full
-    model with its LP at the strongest (``linearization_level=2``; with two workers the
-    ``max_lp`` search beside CP-SAT's own heuristics): the whole time limit when ``lns`` is
-    False, otherwise until it stops improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``,
-    ``STALL_SHARE``; it is not stopped while its bound is within ``CLOSE_GAP`` of its roster);
-    from its best roster a roster-specific large-neighbourhood search
+    bound). CP-SAT then runs on the full model with its LP at the strongest
+    (``linearization_level=2``; with two workers the ``max_lp`` search beside CP-SAT's own
+    heuristics): the whole time limit when ``lns`` is False, otherwise until it stops
+    improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``, ``STALL_SHARE``; it is not stopped
+    while its bound is within ``CLOSE_GAP`` of its roster). On smaller problems with no soft
+    rule spanning people it stops by ``COLUMNS_FULL_SHARE`` of the time, and column
+    generation follows: its bound, then neighbourhoods around the days its relaxation is sure
+    of (:func:`_guided`). From the best roster a roster-specific large-neighbourhood search
     (:mod:`meded.engine.roster.lns`) improves until the time limit, or, once it stalls near
     the bound, the full model cut below its roster tries to close the gap (:func:`_close`).
     ``lns=None`` uses the search whenever the problem has soft terms. ``parameters`` are extra
@@ -270,6 +281,9 @@ def solve(
     if hint is not None:
         add_hint(rm, hint)
     first = time_limit if not use_lns else min(time_limit, max(2.0, FULL_MAX_SHARE * time_limit))
+    if use_lns and not tried_columns and columns.applies(problem):
+        # the guided neighbourhoods after column generation do better with the time
+        first = min(first, max(2.0, COLUMNS_FULL_SHARE * time_limit))
     first -= time.perf_counter() - start
     solver = _cp_solver(first, num_workers, seed, log, parameters)
     solver.best_bound_callback = progress.on_bound
@@ -307,25 +321,29 @@ def solve(
         proven = status == cp_model.OPTIMAL and objective <= math.ceil(bound - 1e-6)
         left = deadline - time.perf_counter()
         if not proven and use_lns and not tried_columns and columns.applies(problem) and left > 1:
-            # too small for the constructive start: column generation after the full model
+            # too small for the constructive start: column generation after the full model,
+            # then neighbourhoods around what its relaxation is sure of
             now = time.perf_counter()
-            until = (now + COLUMNS_AFTER_CONVERGE_SHARE * left, now + COLUMNS_AFTER_SHARE * left)
             roster = roster_of(rm, dict(zip(rm.x.values(), values, strict=True)).__getitem__)
-            better, whole = _columns(
-                rm,
-                roster,
-                objective,
-                progress,
-                start,
-                until,
-                num_workers,
-                seed,
-                dives=COLUMNS_AFTER_DIVES,
+            cg, whole = columns.start(
+                problem, roster, now + COLUMNS_AFTER_CONVERGE_SHARE * left, num_workers, seed
             )
-            if better is not None:
-                values, objective = better[0], better[2]
             if whole is not None:
-                bound = max(bound, whole)
+                bound = max(bound, math.ceil(whole - 1e-6))
+                progress.on_bound(bound)
+            if cg is not None and objective > math.ceil(bound - 1e-6):
+                values, objective = _guided(
+                    rm,
+                    cg,
+                    values,
+                    objective,
+                    bound,
+                    now + COLUMNS_AFTER_SHARE * left,
+                    progress,
+                    start,
+                    num_workers,
+                    seed,
+                )
             proven = objective <= math.ceil(bound - 1e-6)
         if not proven and use_lns and deadline - time.perf_counter() > 0.5:
             values, objective, bound = _improve(
@@ -340,6 +358,74 @@ def solve(
     return _stamped(result, progress, start)
 
 
+def _guided(
+    rm: RosterModel,
+    cg: columns.ColumnGeneration,
+    values: list[int],
+    objective: int,
+    bound: float,
+    deadline: float,
+    progress: _Progress,
+    start: float,
+    num_workers: int,
+    seed: int,
+) -> tuple[list[int], int]:
+    """Neighbourhoods from the converged relaxation of ``cg`` until ``deadline``: fix the
+    days it is sure of, and let CP-SAT find a roster better than the best one in the rest
+    (hinted with the best). The first is the relaxation's own; the next ones each come from
+    the relaxation with its column costs shaken a little (another near-optimal one). A
+    relaxation close to the optimum is sure of most days, so the rest is small enough for
+    CP-SAT to search it out, or to prove there is nothing better in it, in a few seconds;
+    ``num_workers`` neighbourhoods run at once, one thread each (measured on Curtois & Qu
+    Instance7: twice the neighbourhoods of two-thread solves, where most of the time goes to
+    proofs). Returns the best assignment values and their objective; an improvement is
+    recorded in ``progress`` and its schedules join the pool of columns."""
+    rng = random.Random(seed)
+    keys = list(rm.x)
+    tries = 0
+
+    def search(
+        sure: dict[tuple[str, int], str | None], cut: int, hint: list[int], limit: float, k: int
+    ) -> tuple[list[int], int, Roster] | None:
+        model = rm.model.clone()
+        model.clear_hints()
+        for (pid, d, sid), var, v in zip(keys, rm.x.values(), hint, strict=True):
+            model.add_hint(var, v)
+            if (pid, d) in sure:
+                model.add(var == int(sure[pid, d] == sid))
+        model.add(rm.objective() <= cut)
+        solver = _cp_solver(limit, 1, seed + k, False, None)
+        if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        found = [int(solver.boolean_value(v)) for v in rm.x.values()]
+        return found, round(solver.objective_value), roster_of(rm, solver.boolean_value)
+
+    with ThreadPoolExecutor(max_workers=max(1, num_workers)) as pool:
+        while objective > math.ceil(bound - 1e-6):
+            left = deadline - time.perf_counter()
+            if left < 1.0:
+                break
+            sures = []
+            for _ in range(max(1, num_workers)):
+                sure = cg.sure_days(GUIDED_NOISE if tries else 0.0, rng)
+                if sure is not None:
+                    sures.append((sure, tries))
+                tries += 1
+            if not sures:
+                break
+            limit = min(GUIDED_SECONDS, left)
+            jobs = [pool.submit(search, su, objective - 1, values, limit, k) for su, k in sures]
+            for found in (job.result() for job in jobs):
+                if found is None or found[1] >= objective:
+                    continue
+                values, objective = found[0], found[1]
+                t = time.perf_counter() - start
+                progress.best, progress.best_value = t, objective
+                progress._record(ProgressPoint(t, objective, progress.bound))
+                cg.add_roster(found[2])
+    return values, objective
+
+
 def _columns(
     rm: RosterModel,
     roster: Roster,
@@ -349,15 +435,12 @@ def _columns(
     until: tuple[float, float],
     num_workers: int,
     seed: int,
-    dives: int = 1,
 ) -> tuple[tuple[list[int], Roster, int] | None, int | None]:
     """Column generation from ``roster`` (objective ``objective``), converged and dived
     until the two times of ``until``. Returns its roster when better (assignment values,
     roster, objective; also recorded in ``progress``) and its proven bound, rounded up (also
     given to ``progress``); None for either when there is none."""
-    found, bound = columns.from_roster(
-        rm.problem, roster, until[0], until[1], num_workers, seed, dives=dives
-    )
+    found, bound = columns.from_roster(rm.problem, roster, until[0], until[1], num_workers, seed)
     whole = math.ceil(bound - 1e-6) if bound is not None else None
     if whole is not None:
         progress.on_bound(whole)

@@ -14,6 +14,7 @@ from meded.engine.roster import columns as cg
 from meded.engine.roster.construct import person_by_person
 from meded.engine.roster.curtois import evaluate, parse_text, to_problem
 from meded.engine.roster.rules import build_model
+from meded.engine.roster.solve import _guided, _Progress
 from meded.engine.tests.test_roster_curtois import TINY
 from meded.engine.tests.test_roster_search import E, one_shift_each
 
@@ -198,3 +199,59 @@ def test_a_person_off_every_day_starts_with_the_empty_schedule() -> None:
 def test_nothing_is_built_when_no_time_is_left() -> None:
     past = time.perf_counter() - 1
     assert cg.from_roster(tiny(), {}, past, past) == (None, None)
+
+
+def test_the_sure_days_are_the_days_the_relaxation_gives_in_full() -> None:
+    problem = one_shift_each()
+    gen = cg.ColumnGeneration(problem, cg.Pool(), workers=1)
+    gen.add_roster({"A": {0: "E"}, "B": {1: "E"}})
+    gen.add_roster({"A": {1: "E"}, "B": {0: "E"}})
+    gen.relaxation = gen.lp.solve()
+    assert gen.relaxation is not None
+    sure = gen.sure_days()
+    assert sure is not None
+    # each person works one of the two days; whichever mix the LP picks, a day it is sure of
+    # is one that all of that person's chosen columns agree on
+    for (pid, d), sid in sure.items():
+        picked = [dict(col) for (q, col), v in gen.relaxation.values.items() if q == pid]
+        assert all(col.get(d) == sid for col in picked)
+
+
+def test_shaking_the_costs_leaves_the_true_relaxation_in_place() -> None:
+    problem = tiny()
+    start = person_by_person(problem, budget=2.0, deadline=time.perf_counter() + 60)
+    assert start is not None
+    gen, bound = cg.start(problem, start, time.perf_counter() + 60, workers=1)
+    assert gen is not None and bound is not None and gen.relaxation is not None
+    before = gen.relaxation.objective
+    shaken = gen.sure_days(5.0, random.Random(1))
+    assert shaken is not None
+    assert gen.relaxation.objective == before
+    again = gen.lp.solve()
+    assert again is not None and abs(again.objective - before) < 1e-6  # true costs put back
+
+
+def test_guided_neighbourhoods_improve_a_poor_roster_and_keep_every_hard_rule() -> None:
+    inst = parse_text(TINY, "tiny")
+    problem = to_problem(inst)
+    start = person_by_person(problem, budget=2.0, deadline=time.perf_counter() + 60)
+    assert start is not None
+    gen, bound = cg.start(problem, start, time.perf_counter() + 60, workers=2)
+    assert gen is not None and bound is not None
+    rm = build_model(problem)
+    values = [int(start.get(pid, {}).get(d) == sid) for (pid, d, sid) in rm.x]
+    cost = evaluate(inst, start).objective
+    best = optimum(problem)
+    assert cost > best  # the constructive start leaves room (else the test shows nothing)
+    progress = _Progress(time.perf_counter(), None)
+    found, objective = _guided(
+        rm, gen, values, cost, bound, time.perf_counter() + 30, progress, 0.0, 2, 0
+    )
+    assert best <= objective < cost
+    roster: dict[str, dict[int, str]] = {}
+    for (pid, d, sid), v in zip(rm.x, found, strict=True):
+        if v:
+            roster.setdefault(pid, {})[d] = sid
+    ev = evaluate(inst, roster)
+    assert ev.feasible, ev.violations
+    assert ev.objective == objective
