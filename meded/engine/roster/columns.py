@@ -113,30 +113,32 @@ def own_cost(problem: RosterProblem, pid: str, column: Column) -> int:
 
 
 def _cover_rows(
-    lp: pywraplp.Solver, c: CoverRequirement, n: int, objective: pywraplp.Objective
+    lp: pywraplp.Solver, c: CoverRequirement, objective: pywraplp.Objective
 ) -> list[pywraplp.Constraint]:
     """The relaxation's rows of one cover requirement (each gets the count's coefficients);
-    a hard limit gets a slack at ``ARTIFICIAL_COST``."""
+    a hard limit gets a slack at ``ARTIFICIAL_COST``. No variable has an upper bound (none
+    is needed: the person rows and the costs keep them in range), so that at the optimum
+    every reduced cost is at least zero (see :meth:`ColumnGeneration.fixed_days`)."""
     rows: list[pywraplp.Constraint] = []
     inf = lp.infinity()
     if c.minimum > 0:
         row = lp.Constraint(c.minimum, inf)
-        slack = lp.NumVar(0, c.minimum, "")
+        slack = lp.NumVar(0, inf, "")
         row.SetCoefficient(slack, 1)
         weight = c.minimum_weight if c.minimum_weight is not None else ARTIFICIAL_COST
         objective.SetCoefficient(slack, weight)
         rows.append(row)
     if c.maximum is not None:
         row = lp.Constraint(-inf, c.maximum)
-        slack = lp.NumVar(0, n, "")
+        slack = lp.NumVar(0, inf, "")
         row.SetCoefficient(slack, -1)
         weight = c.maximum_weight if c.maximum_weight is not None else ARTIFICIAL_COST
         objective.SetCoefficient(slack, weight)
         rows.append(row)
     if c.target is not None and (c.under_weight or c.over_weight):
         row = lp.Constraint(c.target, c.target)
-        under = lp.NumVar(0, c.target, "")
-        over = lp.NumVar(0, max(0, n - c.target), "")
+        under = lp.NumVar(0, inf, "")
+        over = lp.NumVar(0, inf, "")
         row.SetCoefficient(under, 1)
         row.SetCoefficient(over, -1)
         objective.SetCoefficient(under, c.under_weight)
@@ -152,11 +154,10 @@ class MasterLp:
     def __init__(self, problem: RosterProblem) -> None:
         self.problem = problem
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
-        n = len(problem.persons)
         self.objective = self.lp.Objective()
         self.cell_rows: dict[tuple[int, str], list[pywraplp.Constraint]] = {}
         for c in problem.cover:
-            rows = _cover_rows(self.lp, c, n, self.objective)
+            rows = _cover_rows(self.lp, c, self.objective)
             self.cell_rows.setdefault((c.day, c.shift), []).extend(rows)
         self.objective.SetMinimization()
         self.person_rows = {person.id: self.lp.Constraint(1, 1) for person in problem.persons}
@@ -166,7 +167,7 @@ class MasterLp:
     def add(self, pid: str, column: Column, cost: int) -> None:
         if (pid, column) in self.lam:
             return
-        var = self.lp.NumVar(0, 1, "")
+        var = self.lp.NumVar(0, self.lp.infinity(), "")  # at most 1 by the person row
         self.lam[pid, column] = var
         self.objective.SetCoefficient(var, cost)
         self.person_rows[pid].SetCoefficient(var, 1)
@@ -195,7 +196,7 @@ class MasterLp:
             if q in people:
                 worked = dict(col)
                 ok = all(worked.get(d) == sid for d, sid in self.fixed_cells.get(q, {}).items())
-                var.SetUb(1 if ok else 0)
+                var.SetUb(self.lp.infinity() if ok else 0)
 
     def solve(self) -> Relaxation | None:
         if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
@@ -488,6 +489,112 @@ class ColumnGeneration:
                 key = (pid, d, worked.get(d))
                 y[key] = y.get(key, 0.0) + v
         return {(pid, d): sid for (pid, d, sid), v in y.items() if v >= SURE}
+
+    def fixed_days(self, slack: float, deadline: float) -> dict[tuple[str, int], str | None] | None:
+        """The people's days (person, day) -> shift (None: off) on which every schedule of
+        that person whose reduced cost is at most ``slack`` agrees, by the current (converged)
+        relaxation. At its optimum no reduced cost is below zero, so a roster costs at least
+        the relaxation plus the reduced cost of each person's schedule: with ``slack`` the
+        distance from the relaxation to a roster's cost, no roster that cheap differs from
+        these days (reduced-cost fixing); with a smaller ``slack``, the days the near-optimal
+        schedules agree on. Each person's own model finds a schedule within ``slack`` that
+        differs on a day not yet seen to vary, until there is none (those days are fixed) or
+        ``deadline`` (None then, as for a failed LP)."""
+        rel = self.relaxation
+        if rel is None:
+            return None
+        horizon = self.problem.horizon
+        per: dict[str, list[Column]] = {}
+        for (pid, column), _v in rel.values.items():
+            per.setdefault(pid, []).append(column)
+        out: dict[tuple[str, int], str | None] = {}
+        lock = threading.Lock()
+        queue = [person.id for person in self.problem.persons]
+        timed_out = False
+
+        def one(pid: str) -> dict[int, str | None] | None:
+            person = self.people[pid]
+            seen: dict[int, set[str | None]] = {d: set() for d in range(horizon)}
+            for column in per.get(pid, ()):
+                worked = dict(column)
+                for d in range(horizon):
+                    seen[d].add(worked.get(d))
+            model = person.rm.model.clone()
+            model.clear_objective()
+            model.clear_hints()
+            terms = [
+                (var, round(PRICE_SCALE * rel.cell_duals[cell]))
+                for cell, var in person.cells.items()
+                if cell in rel.cell_duals
+            ]
+            value = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
+            limit = PRICE_SCALE * (slack + rel.person_duals[pid]) + len(terms) / 2  # rounding
+            model.add(PRICE_SCALE * person.own - value <= math.floor(limit))
+            # a day counts as differing only while it is still a candidate (``active``)
+            active: dict[int, cp_model.IntVar] = {}
+            differs = []
+            for d in range(horizon):
+                if len(seen[d]) != 1:
+                    continue
+                (was,) = seen[d]
+                works = [var for (dd, _sid), var in person.cells.items() if dd == d]
+                if was is None:
+                    moved: cp_model.LinearExprT = sum(works)
+                elif (d, was) in person.cells:
+                    moved = 1 - person.cells[d, was]
+                else:
+                    continue
+                z = model.new_bool_var("")
+                active[d] = model.new_bool_var("")
+                model.add(z <= moved)
+                model.add(z <= active[d])
+                differs.append(z)
+            if not differs:
+                return {}
+            model.add(sum(differs) >= 1)
+            proto = model.proto
+            while True:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return None
+                solver = cp_model.CpSolver()
+                solver.parameters.num_workers = 1
+                solver.parameters.max_time_in_seconds = left
+                status = solver.solve(model)
+                if status == cp_model.INFEASIBLE:
+                    break
+                if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    return None
+                worked = {d: sid for (d, sid), var in person.cells.items() if solver.value(var)}
+                for d, var in active.items():
+                    seen[d].add(worked.get(d))
+                    if len(seen[d]) > 1:
+                        dom = proto.variables[var.index].domain
+                        dom.clear()
+                        dom.extend([0, 0])
+            return {d: next(iter(seen[d])) for d in active if len(seen[d]) == 1}
+
+        def work() -> None:
+            nonlocal timed_out
+            while True:
+                with lock:
+                    if not queue or timed_out:
+                        return
+                    pid = queue.pop()
+                days = one(pid)
+                with lock:
+                    if days is None:
+                        timed_out = True
+                        return
+                    for d, sid in days.items():
+                        out[pid, d] = sid
+
+        threads = [threading.Thread(target=work) for _ in range(self.workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return None if timed_out else out
 
     def add_roster(self, roster: Roster) -> None:
         """Put ``roster``'s schedules in the pool and the relaxation (not re-solved)."""

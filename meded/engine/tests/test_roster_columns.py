@@ -244,7 +244,7 @@ def test_guided_neighbourhoods_improve_a_poor_roster_and_keep_every_hard_rule() 
     best = optimum(problem)
     assert cost > best  # the constructive start leaves room (else the test shows nothing)
     progress = _Progress(time.perf_counter(), None)
-    found, objective = _guided(
+    found, objective, _bound = _guided(
         rm, gen, values, cost, bound, time.perf_counter() + 30, progress, 0.0, 2, 0
     )
     assert best <= objective < cost
@@ -255,3 +255,57 @@ def test_guided_neighbourhoods_improve_a_poor_roster_and_keep_every_hard_rule() 
     ev = evaluate(inst, roster)
     assert ev.feasible, ev.violations
     assert ev.objective == objective
+
+
+def converged(problem: RosterProblem) -> cg.ColumnGeneration:
+    start = person_by_person(problem, budget=2.0, deadline=time.perf_counter() + 60)
+    assert start is not None
+    gen, bound = cg.start(problem, start, time.perf_counter() + 60, workers=1)
+    assert gen is not None and bound is not None and gen.proven
+    return gen
+
+
+def test_reduced_cost_fixing_never_fixes_a_day_against_the_optimum() -> None:
+    problem = tiny()
+    gen = converged(problem)
+    assert gen.relaxation is not None
+    best = solve(problem, time_limit=20, num_workers=1, lns=False, construct=False)
+    assert best.status == "OPTIMAL" and best.objective is not None
+    margin = len(problem.persons) * problem.horizon / (2 * cg.PRICE_SCALE)
+    days = gen.fixed_days(
+        best.objective - gen.relaxation.objective + margin, time.perf_counter() + 60
+    )
+    assert days is not None
+    for (pid, d), sid in days.items():
+        assert best.roster.get(pid, {}).get(d) == sid
+
+
+def test_a_larger_slack_fixes_fewer_days() -> None:
+    gen = converged(tiny())
+    tight = gen.fixed_days(0.0, time.perf_counter() + 60)
+    loose = gen.fixed_days(5.0, time.perf_counter() + 60)
+    assert tight is not None and loose is not None
+    assert len(loose) < len(tight)
+    assert loose.items() <= tight.items()
+
+
+def test_fixing_gives_up_when_out_of_time() -> None:
+    gen = converged(tiny())
+    assert gen.fixed_days(1.0, time.perf_counter() - 1) is None
+
+
+def test_guided_neighbourhoods_prove_an_optimal_roster_optimal() -> None:
+    problem = tiny()
+    gen = converged(problem)
+    best = solve(problem, time_limit=20, num_workers=1, lns=False, construct=False)
+    assert best.status == "OPTIMAL" and best.objective is not None
+    rm = build_model(problem)
+    values = [int(best.roster.get(pid, {}).get(d) == sid) for (pid, d, sid) in rm.x]
+    progress = _Progress(time.perf_counter(), None)
+    assert gen.relaxation is not None
+    weak = gen.relaxation.objective - 5  # a weaker bound than the relaxation's: the search runs
+    _found, objective, bound = _guided(
+        rm, gen, values, best.objective, weak, time.perf_counter() + 60, progress, 0.0, 2, 0
+    )
+    assert objective == best.objective
+    assert bound == best.objective  # nothing better within the whole distance to the relaxation
