@@ -529,7 +529,8 @@ class ColumnGeneration:
             ]
             value = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
             limit = PRICE_SCALE * (slack + rel.person_duals[pid]) + len(terms) / 2  # rounding
-            model.add(PRICE_SCALE * person.own - value <= math.floor(limit))
+            reduced = cp_model.LinearExpr.weighted_sum([person.own, value], [PRICE_SCALE, -1])
+            model.add(reduced <= math.floor(limit))
             # a day counts as differing only while it is still a candidate (``active``)
             active: dict[int, cp_model.IntVar] = {}
             differs = []

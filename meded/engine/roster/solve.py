@@ -409,7 +409,7 @@ def _guided(
 
     def search(
         days: dict[tuple[str, int], str | None], hint: list[int], limit: float, threads: int, k: int
-    ) -> tuple[int, tuple[list[int], int, Roster] | None]:
+    ) -> tuple[cp_model.CpSolverStatus, tuple[list[int], int, Roster] | None]:
         model = rm.model.clone()
         model.clear_hints()
         for (pid, d, sid), var, v in zip(keys, rm.x.values(), hint, strict=True):
