@@ -65,7 +65,7 @@ GUIDED_NOISE = 0.5
 #: relaxation to the best roster (the last, 1.0, holds every better roster), each searched
 #: for at most ``GUIDED_LEVEL_SECONDS``
 GUIDED_LEVELS = (0.15, 0.3, 0.6, 1.0)
-GUIDED_LEVEL_SECONDS = 10.0
+GUIDED_LEVEL_SECONDS = 15.0
 #: once the neighbourhood search has not improved for ``STALL_SHARE`` of the time limit and
 #: the bound is within ``CLOSE_GAP`` (relative) of its roster, the rest of the time (at least
 #: ``CLOSE_MIN_SECONDS``) goes to the full model cut below that roster (:func:`_close`)
