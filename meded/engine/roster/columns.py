@@ -112,6 +112,44 @@ def own_cost(problem: RosterProblem, pid: str, column: Column) -> int:
     return cost
 
 
+def _day_values(
+    columns: list[tuple[Column, float]], horizon: int
+) -> dict[tuple[int, str | None], float]:
+    """One person's relaxation value per (day, shift worked or None), from their columns'."""
+    y: dict[tuple[int, str | None], float] = {}
+    for column, v in columns:
+        worked = dict(column)
+        for d in range(horizon):
+            key = (d, worked.get(d))
+            y[key] = y.get(key, 0.0) + v
+    return y
+
+
+def _scaled_reduced_cost(
+    person: _Person, relaxation: Relaxation
+) -> tuple[cp_model.LinearExprT, int]:
+    """``PRICE_SCALE`` times the person's own cost minus the cells' duals (rounded to whole
+    numbers: CP-SAT's objective is integral), i.e. their reduced cost scaled, but for their
+    own dual; and how many cells carry a dual (each rounding is off by half a unit at most)."""
+    duals = relaxation.cell_duals
+    terms = [
+        (var, round(PRICE_SCALE * duals[cell]))
+        for cell, var in person.cells.items()
+        if cell in duals
+    ]
+    value = cp_model.LinearExpr.weighted_sum([var for var, _c in terms], [c for _v, c in terms])
+    return cp_model.LinearExpr.weighted_sum([person.own, value], [PRICE_SCALE, -1]), len(terms)
+
+
+def _schedules(problem: RosterProblem, roster: Roster) -> list[tuple[str, Column, int]]:
+    """Each person's schedule in ``roster`` as a column, with its own cost."""
+    out = []
+    for person in problem.persons:
+        column = tuple(sorted(roster.get(person.id, {}).items()))
+        out.append((person.id, column, own_cost(problem, person.id, column)))
+    return out
+
+
 def _cover_rows(
     lp: pywraplp.Solver, c: CoverRequirement, objective: pywraplp.Objective
 ) -> list[pywraplp.Constraint]:
@@ -234,15 +272,7 @@ def price(
     """Schedules of ``pid`` with a negative reduced cost (column, own cost, reduced cost),
     best first, and whether the search was complete (none better exists)."""
     duals = relaxation.cell_duals
-    terms = [
-        (var, round(PRICE_SCALE * duals[cell]))
-        for cell, var in person.cells.items()
-        if cell in duals
-    ]
-    value = cp_model.LinearExpr.weighted_sum([var for var, _c in terms], [c for _v, c in terms])
-    person.rm.model.minimize(
-        cp_model.LinearExpr.weighted_sum([person.own, value], [PRICE_SCALE, -1])
-    )
+    person.rm.model.minimize(_scaled_reduced_cost(person, relaxation)[0])
     proto = person.rm.model.proto
     saved = []
     for (d, sid), var in person.cells.items():
@@ -399,12 +429,7 @@ class ColumnGeneration:
                 return roster
             choices: list[tuple[float, str, int, str | None]] = []
             for pid in fractional:
-                y: dict[tuple[int, str | None], float] = {}
-                for col, v in per.get(pid, []):
-                    worked = dict(col)
-                    for d in range(self.problem.horizon):
-                        key = (d, worked.get(d))
-                        y[key] = y.get(key, 0.0) + v
+                y = _day_values(per.get(pid, []), self.problem.horizon)
                 done = lp.fixed_cells.get(pid, {})
                 best = None
                 for (d, sid), v in y.items():
@@ -482,13 +507,15 @@ class ColumnGeneration:
                 lp.objective.SetCoefficient(var, self.pool.columns[pid][column])
         if rel is None:
             return None
-        y: dict[tuple[str, int, str | None], float] = {}
+        per: dict[str, list[tuple[Column, float]]] = {}
         for (pid, column), v in rel.values.items():
-            worked = dict(column)
-            for d in range(self.problem.horizon):
-                key = (pid, d, worked.get(d))
-                y[key] = y.get(key, 0.0) + v
-        return {(pid, d): sid for (pid, d, sid), v in y.items() if v >= SURE}
+            per.setdefault(pid, []).append((column, v))
+        return {
+            (pid, d): sid
+            for pid, cols in per.items()
+            for (d, sid), v in _day_values(cols, self.problem.horizon).items()
+            if v >= SURE
+        }
 
     def fixed_days(self, slack: float, deadline: float) -> dict[tuple[str, int], str | None] | None:
         """The people's days (person, day) -> shift (None: off) on which every schedule of
@@ -522,14 +549,8 @@ class ColumnGeneration:
             model = person.rm.model.clone()
             model.clear_objective()
             model.clear_hints()
-            terms = [
-                (var, round(PRICE_SCALE * rel.cell_duals[cell]))
-                for cell, var in person.cells.items()
-                if cell in rel.cell_duals
-            ]
-            value = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
-            limit = PRICE_SCALE * (slack + rel.person_duals[pid]) + len(terms) / 2  # rounding
-            reduced = cp_model.LinearExpr.weighted_sum([person.own, value], [PRICE_SCALE, -1])
+            reduced, priced = _scaled_reduced_cost(person, rel)
+            limit = PRICE_SCALE * (slack + rel.person_duals[pid]) + priced / 2  # rounding
             model.add(reduced <= math.floor(limit))
             # a day counts as differing only while it is still a candidate (``active``)
             active: dict[int, cp_model.IntVar] = {}
@@ -599,11 +620,9 @@ class ColumnGeneration:
 
     def add_roster(self, roster: Roster) -> None:
         """Put ``roster``'s schedules in the pool and the relaxation (not re-solved)."""
-        for person in self.problem.persons:
-            column = tuple(sorted(roster.get(person.id, {}).items()))
-            cost = own_cost(self.problem, person.id, column)
-            if self.pool.add(person.id, column, cost):
-                self.lp.add(person.id, column, cost)
+        for pid, column, cost in _schedules(self.problem, roster):
+            if self.pool.add(pid, column, cost):
+                self.lp.add(pid, column, cost)
 
     def _unfix_cells(self, cells: list[tuple[str, int]]) -> None:
         self.lp.unfix_cells(cells)
@@ -633,9 +652,10 @@ def start(
     lower bound on every roster (None when the rounds did not finish)."""
     if time.perf_counter() >= converge_until:
         return None, None  # no time: not even the person models are worth building
-    cg = ColumnGeneration(problem, Pool(), workers=workers, seed=seed)
-    cg.add_roster(roster)  # a person off every day has the empty column
-    cg.relaxation = cg.lp.solve()
+    pool = Pool()
+    for pid, column, cost in _schedules(problem, roster):
+        pool.add(pid, column, cost)  # a person off every day has the empty column
+    cg = ColumnGeneration(problem, pool, workers=workers, seed=seed)
     relaxation = cg.converge(converge_until)
     # a relaxation of every roster (paying for a broken hard limit only relaxes it more)
     bound = relaxation.objective if relaxation is not None and cg.proven else None
