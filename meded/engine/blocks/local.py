@@ -25,16 +25,48 @@ import multiprocessing
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Final, TypeVar
 
 from meded.engine.blocks.check import check, stints
 from meded.engine.blocks.model import Problem, Schedule, Unit
 
 log = logging.getLogger(__name__)
 
-HARD = 100_000  # per unit of a hard rule broken (the search works these down first)
+HARD: Final = 100_000  # per unit of a hard rule broken (the search works these down first)
+# the temperature falls geometrically between these multiples of the typical worsening move
+COOLING: Final = (1.0, 0.01)
+# parallel runs restart from the best schedule this many times as the temperature falls
+ROUNDS: Final = 4
+# the kinds of move, in the order of ``improve``'s list (compiled functions have no names)
+KIND_NAMES: Final = (
+    "moved",
+    "swapped",
+    "traded",
+    "exchanged",
+    "shifted",
+    "inserted",
+    "compacted",
+    "paired",
+    "dropped",
+    "added",
+)
+
+
+NO: Final = 1 << 60  # stint cost of a start the resident may not make
+
+T = TypeVar("T")
+
+
+def _pick(rng: random.Random, seq: Sequence[T]) -> T:
+    """A random element (``random.choice`` runs as interpreted code: this is the hot loop's)."""
+    return seq[int(rng.random() * len(seq))]
+
+
+def _below(rng: random.Random, n: int) -> int:
+    return int(rng.random() * n)
 
 
 def supports(problem: Problem) -> bool:
@@ -121,8 +153,10 @@ class _Index:
         for k in range(nk):
             by_disc[self.disc[k]].append(k)
         self.same_disc = [by_disc[self.disc[k]] for k in range(nk)]
-        # per-stint value (preferences, wishes): cost of a stint of k starting at b
-        self.stint_cost: list[dict[tuple[int, int], int]] = [dict() for _ in range(nr)]
+        # per-stint value (preferences, wishes): cost of a stint of k starting at b, per
+        # resident [k][b] (NO where the resident may not start k at b; flat lists, as this
+        # is the search's most frequent lookup)
+        self.stint_cost: list[list[list[int]]] = [[[NO] * n for _ in range(nk)] for _ in range(nr)]
         reward: list[list[int]] = [[0] * nk for _ in range(nr)]
         for pref in p.preferences:
             i = self.res_of.get(pref.resident)
@@ -147,7 +181,7 @@ class _Index:
                             for bb in range(b, b + self.length[k]):
                                 if (nb is not None and bb < nb) or (na is not None and bb > na):
                                     cost += wwt
-                    self.stint_cost[i][(k, b)] = cost
+                    self.stint_cost[i][k][b] = cost
         # requirements per resident: the requirement list and, per rotation, which count it
         self.reqs: list[list[_Req]] = [[] for _ in range(nr)]
         self.req_of: list[dict[int, list[int]]] = [defaultdict(list) for _ in range(nr)]
@@ -205,8 +239,8 @@ class _Index:
                     self.pres[i].append(_Pre(tgt, bef, HARD if pre.weight is None else pre.weight))
         # per resident and rotation, which of its prerequisites it is the target or a
         # prerequisite of
-        self.pre_tgt: list[dict[int, list[int]]] = []
-        self.pre_bef: list[dict[int, list[int]]] = []
+        self.pre_tgt: list[list[list[int]]] = []  # [i][k]: prerequisites k is the target of
+        self.pre_bef: list[list[list[int]]] = []  # [i][k]: those k is a prerequisite in
         for i in range(nr):
             tg: dict[int, list[int]] = defaultdict(list)
             bf: dict[int, list[int]] = defaultdict(list)
@@ -215,8 +249,8 @@ class _Index:
                     tg[k].append(x)
                 for k in pr.before:
                     bf[k].append(x)
-            self.pre_tgt.append(dict(tg))
-            self.pre_bef.append(dict(bf))
+            self.pre_tgt.append([tg.get(k, []) for k in range(nk)])
+            self.pre_bef.append([bf.get(k, []) for k in range(nk)])
         # vacation requests: (blocks, rotation set, weight)
         self.vac: list[list[tuple[list[int], frozenset[int], int]]] = [[] for _ in range(nr)]
         for vr in p.vacation_requests:
@@ -288,7 +322,7 @@ class _Index:
         length = self.length
         last = busy = 0
         for b, k in st:
-            soft += sc[(k, b)]
+            soft += sc[k][b]
             n = length[k]
             busy += n
             if b + n > last:
@@ -301,9 +335,9 @@ class _Index:
             starts: list[list[int]] = [[] for _ in pres]
             first_end = [self.n + 1] * len(pres)
             for b, k in st:
-                for x in tgt_of.get(k, ()):
+                for x in tgt_of[k]:
                     starts[x].append(b)
-                for x in bef_of.get(k, ()):
+                for x in bef_of[k]:
                     if b + length[k] < first_end[x]:
                         first_end[x] = b + length[k]
             for x, pre in enumerate(pres):
@@ -350,6 +384,8 @@ class _State:
         n, nr, nk = ix.n, len(ix.res_ids), len(ix.rot_ids)
         self.st: list[list[tuple[int, int]]] = [[] for _ in range(nr)]
         self.busy: list[list[int]] = [[-1] * n for _ in range(nr)]
+        # per resident and block, the rotation of the stint starting there (-1: none)
+        self.start_at: list[list[int]] = [[-1] * n for _ in range(nr)]
         self.rc = [[0] * len(ix.req_lo[i]) for i in range(nr)]  # requirement counts
         n_roles = max(ix.role) + 1 if ix.role else 1
         # counts per rotation, block, and per rotation, role, block
@@ -363,7 +399,7 @@ class _State:
             clean = {b: k for b, k in row.items() if k in rm}
             for s in stints(ix.p, clean):
                 k = ix.rot_of[s.rotation]
-                if (k, s.start) not in ix.stint_cost[i] or s.length != ix.length[k]:
+                if ix.stint_cost[i][k][s.start] == NO or s.length != ix.length[k]:
                     continue  # not a valid stint for this resident: left out
                 if any(self.busy[i][b] >= 0 for b in range(s.start, s.start + s.length)):
                     continue
@@ -379,6 +415,7 @@ class _State:
 
     def _put(self, i: int, b: int, k: int) -> None:
         self.st[i].append((b, k))
+        self.start_at[i][b] = k
         rc = self.rc[i]
         for j, d in self.ix.req_inc[i][k]:
             rc[j] += d
@@ -390,6 +427,7 @@ class _State:
 
     def _take(self, i: int, b: int, k: int) -> None:
         self.st[i].remove((b, k))
+        self.start_at[i][b] = -1
         rc = self.rc[i]
         for j, d in self.ix.req_inc[i][k]:
             rc[j] -= d
@@ -411,6 +449,28 @@ class _State:
                     soft += w * (lo[b] - v)
             elif hi[b] >= 0 and v > hi[b]:
                 hard += HARD * (v - hi[b])
+        return soft, hard
+
+    def cell_change(self, k: int, b: int, role: int, dv: int) -> tuple[int, int]:
+        """(soft, hard) staffing cost change of rotation ``k`` in block ``b`` when ``dv``
+        residents of ``role`` come (or, negative, leave)."""
+        soft = hard = 0
+        for rl, lo_b, hi_b, w in self.ix.cov[k]:
+            if rl == -1:
+                v = self.cnt[k][b]
+            elif rl == role:
+                v = self.rcnt[k][role][b]
+            else:
+                continue  # another role's rule: its count does not change
+            lo, hi, nv = lo_b[b], hi_b[b], v + dv
+            short = (lo - nv if nv < lo else 0) - (lo - v if v < lo else 0)
+            if short:
+                if w >= HARD:
+                    hard += w * short
+                else:
+                    soft += w * short
+            if hi >= 0:
+                hard += HARD * ((nv - hi if nv > hi else 0) - (v - hi if v > hi else 0))
         return soft, hard
 
     def cells_costs(self, cells: Iterable[tuple[int, int]]) -> tuple[int, int]:
@@ -466,6 +526,7 @@ def improve(
     temperature: float | None = None,
     on_progress: Callable[[float, int], None] | None = None,
     feasibility: bool = False,
+    cooling: tuple[float, float] = COOLING,
 ) -> LocalResult:
     """Simulated annealing from ``schedule`` for ``time_limit`` seconds. Moves: put one stint
     on another rotation (often the same discipline elsewhere, or one that counts towards the
@@ -484,6 +545,7 @@ def improve(
     s = _State(ix, schedule)
     rng = random.Random(seed)
     nr = len(ix.res_ids)
+    n_blocks = ix.n
     length = ix.length
     eq = ix.equity
     worst = s.worst()
@@ -529,23 +591,46 @@ def improve(
                 out.append(cur if lo_new is None else min(cur, lo_new))
         return out
 
+    def covers(stints: list[tuple[int, int]], k: int, b: int) -> bool:
+        """Whether one of ``stints`` is on rotation ``k`` in block ``b``."""
+        # a plain loop: compiled, ``any`` over a generator costs a fifth of all moves here
+        for b2, k2 in stints:  # noqa: SIM110
+            if k2 == k and b2 <= b < b2 + length[k2]:
+                return True
+        return False
+
     def cells_delta(
         i: int, removed: list[tuple[int, int]], added: list[tuple[int, int]]
     ) -> tuple[int, int]:
         """(soft, hard) staffing cost change when resident ``i`` leaves ``removed`` and takes
-        ``added`` (applied and undone on the counts)."""
-        cells = {(k, bb) for b, k in removed + added for bb in range(b, b + length[k])}
-        cells = {c for c in cells if ix.cov[c[0]]}
-        s0, h0 = s.cells_costs(cells)
-        apply_counts(i, removed, added)
-        s1, h1 = s.cells_costs(cells)
-        apply_counts(i, added, removed)
-        return s1 - s0, h1 - h0
+        ``added`` (a cell both cover keeps its count)."""
+        role = ix.role[i]
+        d_soft = d_hard = 0
+        for b, k in removed:
+            if ix.cov[k]:
+                for bb in range(b, b + length[k]):
+                    if not covers(added, k, bb):
+                        cs, ch = s.cell_change(k, bb, role, -1)
+                        d_soft += cs
+                        d_hard += ch
+        for b, k in added:
+            if ix.cov[k]:
+                for bb in range(b, b + length[k]):
+                    if not covers(removed, k, bb):
+                        cs, ch = s.cell_change(k, bb, role, 1)
+                        d_soft += cs
+                        d_hard += ch
+        return d_soft, d_hard
 
-    def free_for(i: int, b: int, k: int, ignore: tuple[tuple[int, int], ...]) -> bool:
+    # The hot loop's helpers use plain loops, not ``any``/``all`` over generators: compiled
+    # (meded.engine.native), a generator object per call costs a fifth of the moves.
+    def free_for(i: int, b: int, k: int, ignore: list[tuple[int, int]]) -> bool:
+        """Whether ``i`` is free for a stint of ``k`` from ``b`` but for stints ``ignore``."""
         busy = s.busy[i]
-        skip = {bb for b0, k0 in ignore for bb in range(b0, b0 + length[k0])}
-        return all(busy[bb] < 0 or bb in skip for bb in range(b, b + length[k]))
+        for bb in range(b, b + length[k]):
+            if busy[bb] >= 0 and not covers(ignore, busy[bb], bb):
+                return False
+        return True
 
     def movable_stints(i: int) -> list[tuple[int, int]]:
         pins = ix.pinned[i]
@@ -577,14 +662,14 @@ def improve(
         """Put a resident who can be there on a short staffing cell: the stints in the way
         go, and perhaps one more (the one whose loss costs least, e.g. another discipline
         of the same group)."""
-        k, b = rng.choice(short)
+        k, b = _pick(rng, short)
         if not able[k]:
             return None
-        i = rng.choice(able[k])
+        i = _pick(rng, able[k])
         opts = [x for x in ix.starts[i][k] if x <= b < x + length[k]]
         if not opts:
             return None
-        b2 = rng.choice(opts)
+        b2 = _pick(rng, opts)
         pins = ix.pinned[i]
         span = range(b2, b2 + length[k])
         rem = [(x, y) for x, y in s.st[i] if x < b2 + length[k] and b2 < x + length[y]]
@@ -641,17 +726,16 @@ def improve(
         """``run`` moved by ``d`` blocks, if ``i`` may start each stint there and is free."""
         sc = ix.stint_cost[i]
         moved = [(x + d, y) for x, y in run]
-        if any((y, x) not in sc for x, y in moved):
-            return None
-        if not all(free_for(i, x, y, tuple(run)) for x, y in moved):
-            return None
+        for x, y in moved:
+            if not 0 <= x < n_blocks or sc[y][x] == NO or not free_for(i, x, y, run):
+                return None
         return moved
 
     def shifted(i: int, mine: list[tuple[int, int]]) -> Prop | None:
         """Shift a run of back-to-back stints (from one stint to the end or the start of
         its run) by a block or two: closes gaps, so a packed year finds room."""
-        run = run_from(rng.choice(mine), mine, rng.random() < 0.5, 0.85)
-        d = rng.choice((-2, -1, 1, 2))
+        run = run_from(_pick(rng, mine), mine, rng.random() < 0.5, 0.85)
+        d = _pick(rng, (-2, -1, 1, 2))
         moved = run_shifted(i, run, d)
         return None if moved is None else {i: (run, moved)}
 
@@ -661,7 +745,7 @@ def improve(
         leaves, another resident on that rotation starting there moves the other way (their
         blocks swap, so staffing stays as it is): closes a one-block gap in a year of
         multi-block stints, which no single stint fits."""
-        first = rng.choice(mine)
+        first = _pick(rng, mine)
         d = -1 if rng.random() < 0.5 else 1
         # earlier: the stint and those after it; later: the stint and those before it
         run = run_from(first, mine, d < 0, 0.9)
@@ -676,16 +760,16 @@ def improve(
                 continue
             # a partner on y starting at x + d, free in the block it would come into
             n_mov = len(movable)
-            off = rng.randrange(n_mov)
+            off = _below(rng, n_mov)
             found = False
             for t in range(n_mov):
                 j = movable[(off + t) % n_mov]
                 busy_j = s.busy[j]
                 if j in prop or busy_j[into] != y or ix.role[j] != ix.role[i]:
                     continue
-                if (y, x) not in ix.stint_cost[j]:
+                if ix.stint_cost[j][y][x] == NO:
                     continue
-                if (x + d, y) not in s.st[j] or busy_j[out] >= 0:
+                if not 0 <= x + d < n_blocks or s.start_at[j][x + d] != y or busy_j[out] >= 0:
                     continue
                 if ix.pinned[j] and (x + d, y) not in movable_stints(j):
                     continue
@@ -712,8 +796,8 @@ def improve(
         """Put a new stint in, and move the stints in its way to the nearest place free for
         them (or drop them when there is none)."""
         wanted = missing(i) if s.hard[i] and rng.random() < 0.7 else None
-        k2 = rng.choice(wanted or ix.eligible[i])
-        b2 = rng.choice(ix.starts[i][k2])
+        k2 = _pick(rng, wanted or ix.eligible[i])
+        b2 = _pick(rng, ix.starts[i][k2])
         end = b2 + length[k2]
         pins = ix.pinned[i]
         if any(bb in pins for bb in range(b2, end)):
@@ -791,7 +875,7 @@ def improve(
         """Whether ``j``'s stint of ``k2`` from ``c`` is one ``j`` may give up (it starts
         there and is not pinned) for ``i``'s stint of ``k``, both staying within their
         requirement maxima. ``ok_i`` caches ``i``'s side per rotation."""
-        if (c, k2) not in s.st[j] or (ix.pinned[j] and (c, k2) not in movable_stints(j)):
+        if s.start_at[j][c] != k2 or (ix.pinned[j] and (c, k2) not in movable_stints(j)):
             return False
         if k2 not in ok_i:
             ok_i[k2] = takes(i, k, k2)
@@ -803,17 +887,17 @@ def improve(
         """``i`` and another resident exchange stints that start together (staffing head
         counts stay as they are): the partner is the first resident, from a random one on,
         for whom the exchange keeps both within their requirement maxima."""
-        b, k = rng.choice(mine)
+        b, k = _pick(rng, mine)
         sc_i = ix.stint_cost[i]
         n_mov = len(movable)
-        off = rng.randrange(n_mov)
+        off = _below(rng, n_mov)
         ok_i: dict[int, bool] = {}  # per rotation: whether i can take it for k
         for t in range(n_mov):
             j = movable[(off + t) % n_mov]
             k2 = s.busy[j][b]
             if j == i or k2 < 0 or k2 == k or length[k2] != length[k]:
                 continue
-            if (k2, b) not in sc_i or (k, b) not in ix.stint_cost[j]:
+            if sc_i[k2][b] == NO or ix.stint_cost[j][k][b] == NO:
                 continue
             if partner_gives(i, k, j, b, k2, ok_i):
                 return {i: ([(b, k)], [(b, k2)]), j: ([(b, k2)], [(b, k)])}
@@ -824,31 +908,31 @@ def improve(
     def moved(i: int, mine: list[tuple[int, int]]) -> Prop | None:
         """One stint to another rotation (often the same discipline elsewhere, or one that
         counts towards the same requirements) and/or start, where there is room."""
-        b, k = rng.choice(mine)
+        b, k = _pick(rng, mine)
         if not spare(i, k, b):
             return None
         for _ in range(4):  # a few tries at a place with room for one more
             u = rng.random()
             if u < 0.35:
-                k2 = rng.choice(ix.same_disc[k])
+                k2 = _pick(rng, ix.same_disc[k])
             elif u < 0.6:
                 k2 = k
             elif u < 0.9:
-                k2 = rng.choice(ix.kin[i][k])
+                k2 = _pick(rng, ix.kin[i][k])
             else:
-                k2 = rng.choice(ix.eligible[i])
+                k2 = _pick(rng, ix.eligible[i])
             opts = ix.starts[i][k2]
             if not opts:
                 continue
             v = rng.random()
-            if v < 0.35 and b in ix.stint_cost[i] and (k2, b) in ix.stint_cost[i]:
+            if v < 0.35 and ix.stint_cost[i][k2][b] != NO:
                 b2 = b
             elif v < 0.7:
                 near = [x for x in opts if abs(x - b) <= 2 * length[k2]]
-                b2 = rng.choice(near or opts)
+                b2 = _pick(rng, near or opts)
             else:
-                b2 = rng.choice(opts)
-            if (b2, k2) == (b, k) or not free_for(i, b2, k2, ((b, k),)):
+                b2 = _pick(rng, opts)
+            if (b2, k2) == (b, k) or not free_for(i, b2, k2, [(b, k)]):
                 continue
             if not room(i, k2, b2):
                 continue
@@ -867,14 +951,14 @@ def improve(
             k2 = (
                 k
                 if u < 0.4
-                else rng.choice(ix.same_disc[k])
+                else _pick(rng, ix.same_disc[k])
                 if u < 0.7
-                else rng.choice(ix.kin[i][k])
+                else _pick(rng, ix.kin[i][k])
             )
-            cands = [x for x in ix.starts[i][k2] if x < b and free_for(i, x, k2, ((b, k),))]
+            cands = [x for x in ix.starts[i][k2] if x < b and free_for(i, x, k2, [(b, k)])]
             if not cands:
                 continue
-            b2 = rng.choice(cands)
+            b2 = _pick(rng, cands)
             if room(i, k2, b2):
                 return {i: ([(b, k)], [(b2, k2)])}
         return None
@@ -883,10 +967,12 @@ def improve(
         """Swap the starts of two of a resident's stints."""
         if len(mine) < 2:
             return None
-        (b1, k1), (b2, k2) = rng.sample(mine, 2)
+        a = _below(rng, len(mine))
+        c = _below(rng, len(mine) - 1)
+        (b1, k1), (b2, k2) = mine[a], mine[c + (c >= a)]
         if length[k1] != length[k2] or k1 == k2:
             return None
-        if (k1, b2) not in ix.stint_cost[i] or (k2, b1) not in ix.stint_cost[i]:
+        if ix.stint_cost[i][k1][b2] == NO or ix.stint_cost[i][k2][b1] == NO:
             return None
         if not (room(i, k1, b2) and room(i, k2, b1) and spare(i, k1, b1) and spare(i, k2, b2)):
             return None
@@ -898,56 +984,64 @@ def improve(
         partner is the first resident, from a random one on, free in the stint's blocks
         (but for the stint it gives, so two stints that overlap can change places) and with a
         stint where ``i`` is free that keeps both within their requirement maxima."""
-        b, k = max(mine) if rng.random() < 0.5 else rng.choice(mine)
+        b, k = max(mine) if rng.random() < 0.5 else _pick(rng, mine)
         n_len = length[k]
         span = range(b, b + n_len)
         busy_i = s.busy[i]
-        starts = [
-            c
-            for c in range(ix.n - n_len + 1)
-            if c != b and all(busy_i[bb] < 0 or b <= bb < b + n_len for bb in range(c, c + n_len))
-        ]
-        if not starts:
+        # where i could start a stint of this length instead (free but for this stint)
+        ok_start = [False] * n_blocks
+        found = False
+        for c in range(n_blocks - n_len + 1):
+            if c == b:
+                continue
+            ok = True
+            for bb in range(c, c + n_len):
+                if busy_i[bb] >= 0 and not b <= bb < b + n_len:
+                    ok = False
+                    break
+            if ok:
+                ok_start[c] = True
+                found = True
+        if not found:
             return None
         sc_i = ix.stint_cost[i]
         ok_i: dict[int, bool] = {}
         n_mov = len(movable)
-        off = rng.randrange(n_mov)
+        off = _below(rng, n_mov)
         for t in range(n_mov):
             j = movable[(off + t) % n_mov]
             busy_j = s.busy[j]
-            if j == i or (k, b) not in ix.stint_cost[j]:
+            if j == i or ix.stint_cost[j][k][b] == NO:
                 continue
-            cands = starts
+            cands = s.st[j]  # the stints j could give: all of them, unless
             inside = [bb for bb in span if busy_j[bb] >= 0]
             if inside:
                 # j is busy then: only with the stint it gives, if one stint covers it all
                 c0, k0 = inside[0], busy_j[inside[0]]
-                while c0 > 0 and busy_j[c0 - 1] == k0 and (c0, k0) not in s.st[j]:
+                while c0 > 0 and busy_j[c0 - 1] == k0 and s.start_at[j][c0] != k0:
                     c0 -= 1
-                if (c0, k0) not in s.st[j] or c0 not in starts:
+                if s.start_at[j][c0] != k0 or not ok_start[c0]:
                     continue
                 if any(not (c0 <= bb < c0 + length[k0]) for bb in inside):
                     continue
-                cands = [c0]
-            for c in cands:
-                k2 = busy_j[c]
-                if k2 < 0 or length[k2] != n_len or (k2, c) not in sc_i:
+                cands = [(c0, k0)]
+            for c, k2 in cands:
+                if not ok_start[c] or length[k2] != n_len or sc_i[k2][c] == NO:
                     continue
                 if partner_gives(i, k, j, c, k2, ok_i):
                     return {i: ([(b, k)], [(c, k2)]), j: ([(c, k2)], [(b, k)])}
         return None
 
     def dropped(i: int, mine: list[tuple[int, int]]) -> Prop | None:
-        return {i: ([rng.choice(mine)], [])}
+        return {i: ([_pick(rng, mine)], [])}
 
     def added(i: int, mine: list[tuple[int, int]]) -> Prop | None:
-        k2 = rng.choice(ix.eligible[i])
+        k2 = _pick(rng, ix.eligible[i])
         opts = ix.starts[i][k2]
         if not opts:
             return None
-        b2 = rng.choice(opts)
-        if not free_for(i, b2, k2, ()) or not room(i, k2, b2):
+        b2 = _pick(rng, opts)
+        if not free_for(i, b2, k2, []) or not room(i, k2, b2):
             return None
         return {i: ([], [(b2, k2)])}
 
@@ -985,11 +1079,11 @@ def improve(
             return targeted()
         u = rng.random()
         if bad and u < 0.3:
-            i = rng.choice(bad)
+            i = _pick(rng, bad)
         elif waiters and u > 0.8:
-            i = rng.choice(waiters)
+            i = _pick(rng, waiters)
         else:
-            i = rng.choice(movable)
+            i = _pick(rng, movable)
         x = bisect.bisect_left(cum, rng.random() * cum[-1])
         last_kind[0] = x
         tried[x] += 1
@@ -1080,7 +1174,7 @@ def improve(
                 ups.append(d)
         ups.sort()
         temperature = float(ups[len(ups) // 2]) if ups else 10.0
-    t_hi, t_lo = temperature, temperature / 100.0
+    t_hi, t_lo = temperature * cooling[0], temperature * cooling[1]
     moves = accepted = 0
     deadline = t0 + time_limit
     start = time.perf_counter()
@@ -1151,7 +1245,7 @@ def improve(
         best_st = [list(x) for x in s.st]
     log.debug(
         "moves by kind (tried, taken): %s",
-        [(getattr(f, "__name__", "?"), tried[x], taken[x]) for x, f in enumerate(kinds)],
+        list(zip(KIND_NAMES, tried, taken, strict=True)),
     )
     s.st = best_st
     if not progress or progress[-1][1] != best_total:
@@ -1173,9 +1267,9 @@ def _result(
 
 
 def _improve_in_process(
-    problem: Problem, schedule: Schedule, time_limit: float, seed: int
+    problem: Problem, schedule: Schedule, time_limit: float, seed: int, cooling: tuple[float, float]
 ) -> LocalResult:
-    return improve(problem, schedule, time_limit=time_limit, seed=seed)
+    return improve(problem, schedule, time_limit=time_limit, seed=seed, cooling=cooling)
 
 
 def improve_parallel(
@@ -1185,38 +1279,82 @@ def improve_parallel(
     workers: int = 2,
     seed: int = 0,
     on_progress: Callable[[float, int], None] | None = None,
+    cooling: tuple[float, float] = COOLING,
+    rounds: int = ROUNDS,
 ) -> LocalResult:
-    """``workers`` independent annealing runs from ``schedule`` with different seeds, one
-    in this process (it reports progress) and the others in worker processes (Python runs
-    one search per core); the best result wins. Process start-up comes out of the time."""
+    """Annealing on ``workers`` cores in ``rounds`` rounds: in each, one run per worker with
+    a different seed (one in this process, which reports progress, the others in worker
+    processes: Python runs one search per core) over the round's share of the cooling,
+    and the next round starts every run from the best schedule found so far. Picking the
+    better run as the temperature falls keeps the cooling of one long run while a run
+    that wandered into a poorer region is dropped early. Process start-up comes out of
+    the time."""
     t0 = time.perf_counter()
     if workers <= 1:
-        return improve(problem, schedule, time_limit, seed, on_progress=on_progress)
+        return improve(
+            problem, schedule, time_limit, seed, on_progress=on_progress, cooling=cooling
+        )
+    hi, lo = cooling
+    rounds = max(1, rounds)
+    current = schedule
+    best: LocalResult | None = None
+    best_at: float | None = None
+    progress: list[tuple[float, int]] = []
+    moves = accepted = 0
     ctx = multiprocessing.get_context("spawn")  # no fork of a threaded caller
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
-        futures = [
-            pool.submit(
-                _improve_in_process,
+        for g in range(rounds):
+            began = time.perf_counter() - t0
+            share = (time_limit - began) / (rounds - g)
+            if share < 0.2 and best is not None:
+                break
+            # the temperature falls geometrically over all rounds together
+            temps = (hi * (lo / hi) ** (g / rounds), hi * (lo / hi) ** ((g + 1) / rounds))
+            futures = [
+                pool.submit(
+                    _improve_in_process,
+                    problem,
+                    current,
+                    # the first time, a spawned process imports the engine: leave it a second
+                    max(0.2, share - (1.0 if g == 0 else 0.1)),
+                    seed * 7919 + w + 104729 * g,
+                    temps,
+                )
+                for w in range(1, workers)
+            ]
+
+            def shifted(at: float, objective: int, began: float = began) -> None:
+                if on_progress is not None:
+                    on_progress(began + at, objective)
+
+            own = improve(
                 problem,
-                schedule,
-                # a spawned process imports the engine first: leave it a second
-                max(0.5, time_limit - 1.0 - (time.perf_counter() - t0)),
-                seed * 7919 + w,
+                current,
+                max(0.2, share),
+                seed * 7919 + 104729 * g,
+                on_progress=shifted,
+                cooling=temps,
             )
-            for w in range(1, workers)
-        ]
-        own = improve(
-            problem,
-            schedule,
-            max(0.5, time_limit - (time.perf_counter() - t0)),
-            seed * 7919,
-            on_progress=on_progress,
-        )
-        results = [own]
-        for f in futures:
-            try:
-                results.append(f.result())
-            except Exception as exc:  # a helper process that died (e.g. started from a script
-                # without a main guard, which spawn re-imports): only its run is lost
-                log.warning("a local search process failed: %s", exc)
-    return min(results, key=lambda r: (r.hard, r.objective))
+            results = [own]
+            for f in futures:
+                try:
+                    results.append(f.result())
+                except Exception as exc:  # a helper process that died (e.g. started from a
+                    # script without a main guard, which spawn re-imports): its run is lost
+                    log.warning("a local search process failed: %s", exc)
+            round_best = min(results, key=lambda r: (r.hard, r.objective))
+            moves += sum(r.moves for r in results)
+            accepted += sum(r.accepted for r in results)
+            progress.extend((began + at, v) for at, v in round_best.progress)
+            if best is None or (round_best.hard, round_best.objective) < (
+                best.hard,
+                best.objective,
+            ):
+                if best is None or round_best.improved_at is not None:
+                    best_at = (
+                        None if round_best.improved_at is None else began + round_best.improved_at
+                    )
+                best = round_best
+            current = best.schedule
+    assert best is not None
+    return LocalResult(best.schedule, best.objective, best.hard, moves, accepted, best_at, progress)

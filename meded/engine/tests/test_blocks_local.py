@@ -4,6 +4,7 @@ once it has a schedule that keeps them, and that the staged search uses it."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 from meded.engine.blocks import local, mss
@@ -125,6 +126,31 @@ def test_its_move_by_move_scoring_agrees_with_the_checker() -> None:
     assert out.progress[-1][1] == rep.objective == out.objective
     assert out.objective <= check(p, start.schedule).objective
     assert out.moves > 0
+
+
+def test_a_staffing_change_is_priced_as_the_counts_after_it() -> None:
+    # the search prices a move's staffing without applying it: the price must be the
+    # difference the checker's cell costs would see, for every kind of coverage rule
+    p = clinic_program()
+    ix = local._Index(p)
+    state = local._State(ix, {})
+    rng = random.Random(5)
+    n_roles = max(ix.role) + 1
+    for _ in range(500):
+        k, b = rng.randrange(len(ix.rot_ids)), rng.randrange(ix.n)
+        role, dv = rng.randrange(n_roles), rng.choice((-1, 1))
+        per_role = [rng.randrange(4) for _ in range(n_roles)]
+        for r in range(n_roles):
+            state.rcnt[k][r][b] = per_role[r]
+        state.cnt[k][b] = sum(per_role)
+        if per_role[role] + dv < 0:
+            continue
+        before = state.cell_costs(k, b)
+        priced = state.cell_change(k, b, role, dv)
+        state.cnt[k][b] += dv
+        state.rcnt[k][role][b] += dv
+        after = state.cell_costs(k, b)
+        assert priced == (after[0] - before[0], after[1] - before[1]), (k, b, role, dv)
 
 
 def test_it_keeps_every_hard_rule_and_the_pinned_block_once_it_has_them() -> None:
