@@ -183,6 +183,22 @@ def test_parallel_runs_return_the_best_schedule_that_keeps_the_rules() -> None:
     assert out.objective <= check(p, start.schedule).objective
 
 
+def test_each_round_of_parallel_runs_starts_from_the_best_schedule_so_far() -> None:
+    p = clinic_program()
+    start = solve(hard_only(p), time_limit=10, workers=2, params={})
+    first = check(p, start.schedule).objective
+    out = local.improve_parallel(p, start.schedule, time_limit=3.0, workers=2, seed=2, rounds=3)
+    assert out.hard == 0 and check(p, out.schedule).objective == out.objective
+    # the progress of the best run of every round, in time order; no round starts from a
+    # schedule worse than the best of the rounds before it, and the last value is the result
+    times = [at for at, _ in out.progress]
+    assert times == sorted(times) and times[-1] <= 3.5
+    values = [v for _, v in out.progress]
+    assert values[0] == first and values[-1] == out.objective == min(values)
+    assert out.improved_at is None or out.improved_at <= 3.5
+    assert out.moves > 0
+
+
 def test_the_staged_search_anneals_student_schedules() -> None:
     inst = mss.parse_dzn(TOY, "toy")
     seen: list[float] = []
