@@ -998,6 +998,11 @@ def first_schedule(
     return Result(name, {}, None, None, None, None, at, workers)
 
 
+# the least time left after an unsuccessful first-schedule race for which the decomposed
+# search is tried (less, and its model building alone overruns the time limit)
+FALLBACK_MIN_SECONDS = 3.0
+
+
 def solve_annealed(
     problem: Problem,
     time_limit: float = 60.0,
@@ -1016,6 +1021,10 @@ def solve_annealed(
     first = first_schedule(problem, feasibility_share * time_limit, workers, seed)
     found_at = time.perf_counter() - t0
     if first.status == "INFEASIBLE":
+        return replace(first, wall_s=found_at)
+    if not first.feasible and time_limit - found_at < FALLBACK_MIN_SECONDS:
+        # too little time left for the decomposed search to build its models and place
+        # anyone: no schedule, but within the time limit
         return replace(first, wall_s=found_at)
     if not first.feasible:
         second = solve_decomposed(

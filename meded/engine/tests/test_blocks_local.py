@@ -7,7 +7,9 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from meded.engine.blocks import local, mss
+import pytest
+
+from meded.engine.blocks import lns, local, mss
 from meded.engine.blocks.check import check
 from meded.engine.blocks.generator import generate
 from meded.engine.blocks.lns import hard_only, solve_staged
@@ -29,7 +31,7 @@ from meded.engine.blocks.model import (
     sel,
     who,
 )
-from meded.engine.blocks.solve import solve
+from meded.engine.blocks.solve import Result, solve
 from meded.engine.tests.test_blocks_mss import TOY
 
 
@@ -209,6 +211,29 @@ def test_the_staged_search_anneals_student_schedules() -> None:
     score = mss.evaluate(inst, mss.grid_of(res.schedule, inst))
     assert score.violations == []
     assert score.objective == -res.objective >= 32
+
+
+def test_without_a_first_schedule_it_tries_the_fallback_only_when_time_is_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the first-schedule race found nothing; the decomposed search that would follow needs
+    # time to build its models, so with little time left the answer is "none yet", on time
+    calls: list[float] = []
+
+    def no_first(problem: Problem, time_limit: float, *args: object) -> Result:
+        return Result("UNKNOWN", {}, None, None, None, None, time_limit, 2)
+
+    def fallback(problem: Problem, time_limit: float, **kw: object) -> Result:
+        calls.append(time_limit)
+        return Result("UNKNOWN", {}, None, None, None, None, time_limit, 2)
+
+    monkeypatch.setattr(lns, "first_schedule", no_first)
+    monkeypatch.setattr(lns, "solve_decomposed", fallback)
+    p = mss.to_problem(mss.parse_dzn(TOY, "toy"))
+    out = lns.solve_annealed(p, time_limit=lns.FALLBACK_MIN_SECONDS - 0.5, workers=2)
+    assert not out.feasible and out.status == "UNKNOWN" and calls == []
+    out = lns.solve_annealed(p, time_limit=lns.FALLBACK_MIN_SECONDS + 5, workers=2)
+    assert len(calls) == 1 and calls[0] > lns.FALLBACK_MIN_SECONDS
 
 
 def two_residents(waiting: bool) -> Problem:
