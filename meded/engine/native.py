@@ -42,11 +42,11 @@ def _stamp(module: str) -> Path:
     return NATIVE / (module.removesuffix(".py") + ".sha256")
 
 
-def current(module: str) -> bool:
+def current(module: str, digest: str | None = None) -> bool:
     """Whether a compiled build of ``module`` (a path under the checkout) exists and was
-    built from the source as it is now."""
+    built from the sources as they are now (``digest``, when already computed)."""
     try:
-        return _stamp(module).read_text().strip() == _digest()
+        return _stamp(module).read_text().strip() == (digest or _digest())
     except OSError:
         return False
 
@@ -58,7 +58,8 @@ def use_compiled(package_path: list[str], package_dir: str) -> None:
     if os.environ.get("MEDED_NATIVE", "1") == "0":
         return
     mine = [m for m in MODULES if m.rsplit("/", 1)[0] == package_dir]
-    if mine and all(current(m) for m in mine):
+    digest = _digest()
+    if mine and all(current(m, digest) for m in mine):
         target = str(NATIVE / package_dir)
         if target not in package_path:
             package_path.insert(0, target)
@@ -67,11 +68,11 @@ def use_compiled(package_path: list[str], package_dir: str) -> None:
 def build(force: bool = False) -> int:
     """Compile ``MODULES`` with mypyc into ``var/native`` (skipped when current). Returns 0,
     or 1 when the compiler is missing or fails (the engine then runs as plain Python)."""
-    todo = [m for m in MODULES if force or not current(m)]
+    digest = _digest()  # of the sources copied below
+    todo = [m for m in MODULES if force or not current(m, digest)]
     if not todo:
         print("native: compiled modules are current")
         return 0
-    digest = _digest()  # of the sources copied below
     with tempfile.TemporaryDirectory() as tmp:
         # a copy of the engine alone (it imports nothing outside it), so the build neither
         # writes next to the sources nor needs the project's Django type-checking plugin

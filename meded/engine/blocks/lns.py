@@ -1022,11 +1022,11 @@ def solve_annealed(
     found_at = time.perf_counter() - t0
     if first.status == "INFEASIBLE":
         return replace(first, wall_s=found_at)
-    if not first.feasible and time_limit - found_at < FALLBACK_MIN_SECONDS:
-        # too little time left for the decomposed search to build its models and place
-        # anyone: no schedule, but within the time limit
-        return replace(first, wall_s=found_at)
     if not first.feasible:
+        if time_limit - found_at < FALLBACK_MIN_SECONDS:
+            # too little time left for the decomposed search to build its models and place
+            # anyone: no schedule, but within the time limit
+            return replace(first, wall_s=found_at)
         second = solve_decomposed(
             problem, time_limit=max(1.0, time_limit - found_at), workers=workers, seed=seed
         )

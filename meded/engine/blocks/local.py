@@ -1350,10 +1350,9 @@ def improve_parallel(
                 best.hard,
                 best.objective,
             ):
-                if best is None or round_best.improved_at is not None:
-                    best_at = (
-                        None if round_best.improved_at is None else began + round_best.improved_at
-                    )
+                # better than the round's start, so it improved in the round (or is the first)
+                at = round_best.improved_at
+                best_at = None if at is None else began + at
                 best = round_best
             current = best.schedule
     assert best is not None
