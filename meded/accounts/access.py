@@ -46,11 +46,13 @@ class Viewer:
 
     @property
     def has_any_role(self) -> bool:
+        """Holds a current role or appointment today. A login linked to a person whose every
+        appointment and role has ended (a graduate) has none: it sees the public pages only."""
         return bool(
             self.is_gme_admin
             or self.program_roles
             or self.faculty_program_ids
-            or self.person_id is not None
+            or self.trainee_program_ids
         )
 
     @property
