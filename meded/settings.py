@@ -136,3 +136,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MEDED_LOG_LEVEL", "WARNING")},
 }
+
+# Long jobs (meded.jobs.lifecycle). Threads each solver uses; seconds without a heartbeat
+# after which a running job counts as abandoned (its worker died) and is failed; how a solve
+# is isolated from the worker so that cancelling it stops it at once: "forkserver" (a child
+# process forked from a small server that has the engine loaded) or "spawn" (a fresh
+# interpreter per solve, where forkserver is not available).
+MEDED_SOLVER_THREADS = int(os.environ.get("MEDED_SOLVER_THREADS", "2"))
+MEDED_JOB_STALE_SECONDS = float(os.environ.get("MEDED_JOB_STALE_SECONDS", "60"))
+MEDED_JOB_PROCESS = os.environ.get("MEDED_JOB_PROCESS", "forkserver")

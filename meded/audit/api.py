@@ -19,10 +19,14 @@ class EntryOut(Schema):
     at: dt.datetime
     actor: str
     action: str
+    event: str
+    event_label: str
     object_type: str
     object_id: str
     object_repr: str
     changes: dict[str, Any]
+    data: dict[str, Any]
+    person: int | None
     program: str | None
     batch: str
     note: str
@@ -42,19 +46,27 @@ def entries(
     user: str = "",
     program: str = "",
     action: str = "",
+    event: str = "",
+    person: str = "",
+    q: str = "",
     date_from: str = "",
     date_to: str = "",
     batch: str = "",
     before: str = "",
     limit: int = queries.PAGE_SIZE,
 ) -> dict[str, Any]:
-    """Entries newest first: the GME office sees all, program leadership their programs'."""
+    """Entries newest first: the GME office sees all, program leadership their programs'.
+    ``event`` is a typed event ("swap.approved") or an area ("swap"); ``person`` a person's
+    id (everything about them); ``q`` words of the object's description or the note."""
     params = {
         "object_type": object_type,
         "object_id": object_id,
         "user": user,
         "program": program,
         "action": action,
+        "event": event,
+        "person": person,
+        "q": q,
         "date_from": date_from,
         "date_to": date_to,
         "batch": batch,
@@ -68,10 +80,14 @@ def entries(
                 "at": e.at,
                 "actor": e.actor_name,
                 "action": e.action,
+                "event": e.event,
+                "event_label": e.event_label,
                 "object_type": e.object_type,
                 "object_id": e.object_id,
                 "object_repr": e.object_repr,
                 "changes": e.changes,
+                "data": e.data,
+                "person": e.person_ref,
                 "program": e.program.slug if e.program else None,
                 "batch": e.batch,
                 "note": e.note,

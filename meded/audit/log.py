@@ -1,5 +1,11 @@
 """Writing the audit log. Action functions call `record` (or `record_many` for bulk work)
-inside their transaction, so a change and its audit entry land together or not at all."""
+inside their transaction, so a change and its audit entry land together or not at all.
+
+Every entry names a typed event (meded.audit.events: "swap.approved", "schedule.published",
+...) declared by the app that records it; the generic action (create, update, ...) is the
+event's verb. ``changes`` holds the old and new values ({"field": [old, new]}); ``data`` any
+other structured facts of the event (the block, the version, the job), so the log can be
+searched by them."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
+from meded.audit import events
 from meded.audit.models import AuditEntry
 
 if TYPE_CHECKING:
@@ -71,10 +78,11 @@ def actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> dict[str, An
 
 def build(
     actor: AbstractBaseUser | AnonymousUser | None,
-    action: str,
+    event: str,
     obj: models.Model | None = None,
     *,
     changes: Changes | None = None,
+    data: Mapping[str, Any] | None = None,
     program: Program | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -82,18 +90,22 @@ def build(
     batch: str = "",
     note: str = "",
 ) -> AuditEntry:
-    """An unsaved entry, for record_many."""
+    """An unsaved entry, for record_many. ``event`` is a name some app defined
+    (events.UnknownEvent otherwise)."""
+    kind = events.get(event)
     if obj is not None:
         object_type = object_type or label_of(obj)
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     return AuditEntry(
         **actor_fields(actor),
-        action=action,
+        action=kind.verb,
+        event=kind.name,
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr[:300],
         changes={k: [_plain(v[0]), _plain(v[1])] for k, v in (changes or {}).items()},
+        data={k: _plain(v) for k, v in (data or {}).items()},
         program=program,
         batch=batch,
         note=note[:300],
@@ -103,11 +115,11 @@ def build(
 
 def record(
     actor: AbstractBaseUser | AnonymousUser | None,
-    action: str,
+    event: str,
     obj: models.Model | None = None,
     **kwargs: Any,
 ) -> AuditEntry:
-    entry = build(actor, action, obj, **kwargs)
+    entry = build(actor, event, obj, **kwargs)
     entry.save()
     return entry
 

@@ -24,6 +24,8 @@ FILTERS = (
     "user",
     "program",
     "action",
+    "event",
+    "q",
     "date_from",
     "date_to",
     "batch",
@@ -75,6 +77,14 @@ def audit_page(user: Any, params: Any, *, limit: int = PAGE_SIZE) -> AuditPage:
             problems.append("person: give the person's number (from their page).")
     if filters["action"]:
         qs = qs.filter(action=filters["action"])
+    if filters["event"]:
+        # "swap" is every swap event; "swap.approved" just that one.
+        name = filters["event"].lower()
+        qs = qs.filter(event=name) if "." in name else qs.filter(event__startswith=name + ".")
+    if filters["q"]:
+        # Words of the object's description or the note ("block 7", a reason given).
+        text = filters["q"][:100]
+        qs = qs.filter(Q(object_repr__icontains=text) | Q(note__icontains=text))
     if filters["batch"]:
         qs = qs.filter(batch=filters["batch"])
     if filters["user"]:

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from meded.audit import queries
+from meded.audit import events, queries
 from meded.audit.models import AuditEntry
 
 
@@ -23,6 +23,7 @@ def log(request: HttpRequest) -> HttpResponse:
             "f": page.filters,
             "querystring": params.urlencode(),
             "actions": AuditEntry.Action.choices,
+            "events": events.all_events(),
             "programs": queries.programs_for_filter(request.user),
             "object_types": [
                 "org.person",

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from meded.audit import log as audit
-from meded.audit.models import AuditEntry
+from meded.calendars import events as ev
 from meded.calendars.access import can_manage_feed
 from meded.calendars.models import CalendarFeed
 from meded.org.models import Appointment, Person, Program
@@ -55,7 +55,7 @@ def do_get_or_create_feed(actor: Actor, person: Person) -> CalendarFeed:
             feed = CalendarFeed.objects.create(person=person)
             audit.record(
                 actor,
-                AuditEntry.Action.CREATE,
+                ev.FEED_ISSUED,
                 feed,
                 program=_program_of(person),
                 object_repr=f"{person.full_name}: calendar subscription link",
@@ -80,7 +80,7 @@ def do_reset_feed(actor: Actor, person: Person) -> CalendarFeed:
     feed = CalendarFeed.objects.create(person=person)
     audit.record(
         actor,
-        AuditEntry.Action.UPDATE,
+        ev.FEED_RESET,
         feed,
         program=_program_of(person),
         object_repr=f"{person.full_name}: calendar subscription link",

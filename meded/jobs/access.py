@@ -1,14 +1,27 @@
-"""Who may watch a job: the user who started it, or anyone who can manage its program."""
+"""Who may watch and cancel a job: the user who started it, or anyone who can manage its
+program (and the GME office)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from meded.accounts.access import can_manage_program, viewer_for
+from meded.accounts.access import MANAGER_ROLES, viewer_for
 from meded.jobs.models import Job
+
+
+def visible_jobs(user: Any) -> QuerySet[Job]:
+    v = viewer_for(user)
+    qs = Job.objects.select_related("program", "created_by", "cancelled_by").defer("input_data")
+    if not v.is_authenticated:
+        return qs.none()
+    if v.is_gme_admin:
+        return qs
+    managed = [pid for pid, roles in v.program_roles.items() if roles & MANAGER_ROLES]
+    return qs.filter(Q(created_by_id=v.user_id) | Q(program_id__in=managed))
 
 
 def get_job_for_view(user: Any, job_id: uuid.UUID | str) -> Job:
@@ -17,16 +30,13 @@ def get_job_for_view(user: Any, job_id: uuid.UUID | str) -> Job:
         pk = uuid.UUID(str(job_id))
     except ValueError:
         raise Http404("No such job") from None
-    job = (
-        Job.objects.select_related("program", "created_by")
-        .defer("input_data")
-        .filter(pk=pk)
-        .first()
-    )
-    if job is None or not viewer_for(user).is_authenticated:
+    job = visible_jobs(user).filter(pk=pk).first()
+    if job is None:
         raise Http404("No such job")
-    if job.created_by_id is not None and job.created_by_id == user.pk:
-        return job
-    if job.program is not None and can_manage_program(user, job.program):
-        return job
-    raise Http404("No such job")
+    return job
+
+
+def can_cancel_job(user: Any, job: Job) -> bool:
+    """Whoever may see a job may stop it: its starter, its program's managers, the GME
+    office."""
+    return visible_jobs(user).filter(pk=job.pk).exists()

@@ -1,11 +1,13 @@
-"""Long-running work as a row the browser can watch: a Job is created by a view, run by a
+"""Long-running work as a row the browser can watch: a Job is created by an action, run by a
 task on any worker (through django-tasks' database backend), and reports its progress here.
 
 Inputs live in the database too (not on a local disk), so a worker on another machine can
-pick the job up."""
+pick the job up. Its life (queued, running, then succeeded, failed or cancelled; the worker's
+heartbeat; a cancellation asked) changes only through meded.jobs.lifecycle."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -18,6 +20,7 @@ class Job(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=60)
@@ -41,9 +44,22 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The running worker's last sign of life; a job whose worker stopped beating is failed
+    # by meded.jobs.lifecycle.reap_stale.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=120, blank=True)  # host:pid of the running worker
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"
@@ -56,6 +72,19 @@ class Job(models.Model):
             return 0
         return min(100, int(100 * self.done / self.total))
 
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return self.status in self.FINISHED
+
+    @property
+    def is_cancelling(self) -> bool:
+        return self.cancel_requested_at is not None and not self.is_finished
+
+    def silent_seconds(self, now: dt.datetime) -> float | None:
+        """Seconds since the running job's last heartbeat (None unless it is running)."""
+        if self.status != self.Status.RUNNING:
+            return None
+        last = self.heartbeat_at or self.started_at or self.created_at
+        return max(0.0, (now - last).total_seconds())

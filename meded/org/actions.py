@@ -18,6 +18,7 @@ from meded.accounts.access import can_manage_program
 from meded.audit import log as audit
 from meded.audit.models import AuditEntry
 from meded.jobs.models import Job
+from meded.org import events as ev
 from meded.org import roster
 from meded.org.models import AcademicYear, Appointment, Leave, Person, Program, TraineeYear
 from meded.org.roster import RosterError, RosterFileError, RosterRow
@@ -38,6 +39,7 @@ APPOINTMENT_FIELDS = ["track", "start_date", "end_date", "status", "continuity_s
 # Only the columns a file has are applied; these are the optional ones that map to a field.
 OPTIONAL_PERSON_COLUMNS = {"preferred_name", "degrees", "medical_school", "npi"}
 BATCH = 1000
+IMPORT_JOB = "roster_import"
 # A job's result keeps at most this many errors (the count is always complete).
 MAX_STORED_ERRORS = 1000
 
@@ -324,17 +326,17 @@ def _write(
             model.objects.bulk_create(chunk)
             tick(len(chunk), what)
 
-    def entry(action: str, obj: Any, changes: audit.Changes, repr_: str = "") -> None:
+    def entry(event: str, obj: Any, changes: audit.Changes, repr_: str = "") -> None:
         entries.append(
             audit.build(
-                actor, action, obj, changes=changes, program=program, batch=batch, object_repr=repr_
+                actor, event, obj, changes=changes, program=program, batch=batch, object_repr=repr_
             )
         )
 
     create_in_batches(Person, plan.new_people, "people")
     for p in plan.new_people:
         entry(
-            "create",
+            ev.PERSON_CREATED,
             p,
             {
                 k: [None, getattr(p, k)]
@@ -349,7 +351,7 @@ def _write(
             p.updated_at = now
         Person.objects.bulk_update(changed_people, [*names, "updated_at"], batch_size=500)
         for p, changes in plan.changed_people.values():
-            entry("update", p, changes)
+            entry(ev.PERSON_UPDATED, p, changes)
 
     for appt, r in plan.new_appts:
         assert r.person is not None
@@ -358,7 +360,7 @@ def _write(
     for appt, r in plan.new_appts:
         assert r.person is not None
         entry(
-            "create",
+            ev.APPOINTMENT_CREATED,
             appt,
             {
                 "person": [None, r.person.full_name],
@@ -382,7 +384,7 @@ def _write(
         for a, changes in plan.changed_appts:
             who = person_of.get(a.pk)
             entry(
-                "update",
+                ev.APPOINTMENT_UPDATED,
                 a,
                 changes,
                 repr_=f"{who.full_name if who else a.person_id} – Trainee – {program.name}",
@@ -395,7 +397,7 @@ def _write(
     for ty, r in plan.new_years:
         assert r.person is not None
         entry(
-            "create",
+            ev.TRAINEE_YEAR_CREATED,
             ty,
             {"pgy": [None, ty.pgy], "academic_year": [None, str(r.year)]},
             repr_=f"{r.person.full_name}: PGY-{ty.pgy} {r.year}",
@@ -409,7 +411,7 @@ def _write(
             row = names_by_appt.get(ty.appointment_id)
             name = row.person.full_name if row and row.person else ""
             entry(
-                "update",
+                ev.TRAINEE_YEAR_UPDATED,
                 ty,
                 changes,
                 repr_=f"{name}: PGY-{ty.pgy} {row.year if row else ''}".strip(),
@@ -419,7 +421,7 @@ def _write(
     entries.append(
         audit.build(
             actor,
-            AuditEntry.Action.IMPORT,
+            ev.TRAINEES_IMPORTED,
             program,
             program=program,
             batch=batch,
@@ -473,7 +475,7 @@ def do_queue_roster_import(
     what = "Roster check" if dry_run else "Roster import"
     with transaction.atomic():
         return Job.objects.create(
-            kind="roster_import",
+            kind=IMPORT_JOB,
             title=f"{what}: {file_name} ({program.name})"[:200],
             program=program,
             created_by=_user(actor),
@@ -512,7 +514,7 @@ def do_export_roster(
     with transaction.atomic():
         audit.record(
             actor,
-            AuditEntry.Action.EXPORT,
+            ev.TRAINEES_EXPORTED,
             program,
             program=program,
             note=f"Roster export ({fmt}){how}: {len(rows)} residents",
@@ -579,7 +581,9 @@ def do_update_trainee(
             setattr(person, name, person_values[name])
         person.save(update_fields=[*changes, "updated_at"])
         entries.append(
-            audit.build(actor, "update", person, changes=changes, program=program, batch=batch)
+            audit.build(
+                actor, ev.PERSON_UPDATED, person, changes=changes, program=program, batch=batch
+            )
         )
 
     appt_values = {f: values[f] for f in TRAINEE_APPOINTMENT_FIELDS if f in values}
@@ -589,7 +593,9 @@ def do_update_trainee(
             setattr(appt, name, appt_values[name])
         appt.save(update_fields=[*changes, "updated_at"])
         entries.append(
-            audit.build(actor, "update", appt, changes=changes, program=program, batch=batch)
+            audit.build(
+                actor, ev.APPOINTMENT_UPDATED, appt, changes=changes, program=program, batch=batch
+            )
         )
 
     if "pgy" in values:
@@ -604,7 +610,7 @@ def do_update_trainee(
             entries.append(
                 audit.build(
                     actor,
-                    "create",
+                    ev.TRAINEE_YEAR_CREATED,
                     ty,
                     changes={"pgy": [None, ty.pgy]},
                     program=program,
@@ -618,7 +624,7 @@ def do_update_trainee(
             entries.append(
                 audit.build(
                     actor,
-                    "update",
+                    ev.TRAINEE_YEAR_UPDATED,
                     ty,
                     changes={"pgy": [old, ty.pgy]},
                     program=program,
@@ -685,7 +691,7 @@ def do_add_leave(
     )
     audit.record(
         actor,
-        AuditEntry.Action.CREATE,
+        ev.LEAVE_RECORDED,
         leave,
         program=program,
         changes={
@@ -705,7 +711,7 @@ def do_delete_leave(actor: Actor, leave: Leave) -> None:
     program = _require_trainee_manager(actor, appointment)
     audit.record(
         actor,
-        AuditEntry.Action.DELETE,
+        ev.LEAVE_DELETED,
         leave,
         program=program,
         changes={

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from meded.audit import log as audit
 from meded.org import demo_content as content
+from meded.org.events import DEMO_LOADED
 from meded.org.models import (
     AcademicYear,
     Appointment,
@@ -532,7 +533,7 @@ class DemoBuilder:
 
         audit.record(
             None,
-            "import",
+            DEMO_LOADED,
             object_type="org.institution",
             object_id=str(mgh.pk),
             object_repr=str(mgh),

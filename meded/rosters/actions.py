@@ -17,13 +17,16 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from meded.audit import log as audit
-from meded.audit.models import AuditEntry
+from meded.core.locking import lock
+from meded.jobs import lifecycle
 from meded.jobs.models import Job
 from meded.org.models import Appointment, Program
 from meded.rosters import adapters, checks
+from meded.rosters import events as ev
 from meded.rosters.access import EDIT_REFUSED, can_edit_roster
 from meded.rosters.holidays import parse_lines
 from meded.rosters.models import (
@@ -37,7 +40,6 @@ from meded.rosters.models import (
 from meded.schedules.models import ScheduleYear
 
 Actor = AbstractBaseUser | AnonymousUser | None
-A = AuditEntry.Action
 SOLVE_JOB = "roster_solve"
 
 
@@ -72,31 +74,30 @@ def describe(shift: Shift) -> str:
 # --- Generating and publishing --------------------------------------------------------------
 
 
-def get_or_create_roster(sy: ScheduleYear, block: int) -> Roster:
-    if not 0 <= block < sy.n_blocks:
-        raise RosterError(f"Block {block + 1} is not in this year.")
-    roster, _ = Roster.objects.get_or_create(schedule_year=sy, block=block)
-    roster.schedule_year = sy
-    return roster
-
-
 def do_generate(
     actor: Actor, sy: ScheduleYear, block: int, *, time_limit: float | None = None
 ) -> Roster:
     """Queue the solve of a block's draft roster (run inline by the immediate backend). The
-    draft is replaced when the solver finds a roster; the published rows are untouched."""
-    from meded.rosters.tasks import solve_roster
-
+    draft is replaced when the solver finds a roster; the published rows are untouched.
+    Every check comes first: a refused generation writes nothing."""
     _require_editor(actor, sy.program)
-    roster = get_or_create_roster(sy, block)
-    if roster.is_solving:
-        raise RosterError("This roster is being generated already.")
+    if not 0 <= block < sy.n_blocks:
+        raise RosterError(f"Block {block + 1} is not in this year.")
     if adapters.published_version(sy) is None:
         raise RosterError("Publish the rotation schedule of this year first.")
     seconds = float(time_limit or adapters.settings_for(sy.program).solve_seconds)
     if not 0 < seconds <= 600:
         raise RosterError("The time limit is between 1 and 600 seconds.")
     with transaction.atomic():
+        lock(ScheduleYear, sy.pk)  # two first generations of a block make one roster
+        roster = Roster.objects.filter(schedule_year=sy, block=block).first()
+        if roster is None:
+            roster = Roster.objects.create(schedule_year=sy, block=block)
+        else:
+            roster = lock(Roster, roster.pk)
+        roster.schedule_year = sy
+        if roster.is_solving:
+            raise RosterError("This roster is being generated already.")
         job = Job.objects.create(
             kind=SOLVE_JOB,
             title=f"Roster of {sy.program.name}, block {block + 1} ({sy.academic_year})",
@@ -108,16 +109,74 @@ def do_generate(
         Roster.objects.filter(pk=roster.pk).update(solver_status="queued", job=job)
         audit.record(
             actor,
-            A.UPDATE,
+            ev.GENERATION_QUEUED,
             roster,
             program=sy.program,
             object_repr=str(roster),
             note=f"roster generation started (time limit {seconds:g} s)",
         )
-    result = solve_roster.enqueue(str(job.pk))
-    Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    lifecycle.enqueue(job)
     roster.refresh_from_db()
     return roster
+
+
+def do_save_generated(
+    actor: Actor, job: Job, roster: Roster, rows: list[Shift], status: str, seconds: float
+) -> Roster:
+    """Replace the block's draft with a generated one (the published rows stay). The worker
+    calls this inside the transaction that finishes the job (meded.jobs.lifecycle.finish),
+    so a cancelled generation saves nothing. ``actor`` is the job's starter, who must still
+    be allowed to edit the roster."""
+    program = roster.schedule_year.program
+    _require_editor(actor, program)
+    locked = lock(Roster, roster.pk)
+    if not locked.is_solving or locked.job_id != job.pk:
+        raise RosterError("This roster is no longer waiting for this generation.")
+    Shift.objects.filter(roster=locked, published=False).delete()
+    Shift.objects.bulk_create(rows, batch_size=2000)
+    old = locked.solver_status
+    locked.solver_status = status
+    locked.draft_changed = locked.is_published
+    locked.save(update_fields=["solver_status", "draft_changed"])
+    audit.record(
+        actor,
+        ev.GENERATED,
+        locked,
+        program=program,
+        object_repr=str(roster),
+        changes={"solver_status": [old, status]},
+        data={"job": str(job.pk), "shifts": len(rows), "seconds": round(seconds, 1)},
+        note=f"generated: {status}, {len(rows)} shifts in {seconds:.1f} s",
+    )
+    return locked
+
+
+def do_end_generation(actor: Actor, job: Job, status: str, message: str) -> None:
+    """A generation job failed or was cancelled (meded.jobs.lifecycle runs this in the same
+    transaction): the roster stops showing it as being generated; its draft is as it was. No
+    permission check: this is the job's own clean-up, by whoever ended it."""
+    roster_id = Roster.objects.filter(job=job).values_list("pk", flat=True).first()
+    if roster_id is None:
+        return
+    roster = lock(Roster, roster_id, "schedule_year__program", "schedule_year__academic_year")
+    if not roster.is_solving:
+        return
+    cancelled = status == Job.Status.CANCELLED
+    old = roster.solver_status
+    roster.solver_status = (
+        "cancelled" if cancelled else str((job.result or {}).get("solver_status") or status)
+    )[:20]
+    roster.save(update_fields=["solver_status"])
+    audit.record(
+        actor,
+        ev.GENERATION_CANCELLED if cancelled else ev.GENERATION_FAILED,
+        roster,
+        program=roster.schedule_year.program,
+        object_repr=str(roster),
+        changes={"solver_status": [old, roster.solver_status]},
+        data={"job": str(job.pk)},
+        note=message,
+    )
 
 
 def _key(s: Shift) -> tuple[int, int, dt.datetime]:
@@ -130,22 +189,30 @@ def do_publish(actor: Actor, roster: Roster) -> Roster:
     withdrawn."""
     program = roster.schedule_year.program
     _require_editor(actor, program)
-    if roster.is_solving:
-        raise RosterError("This roster is being generated.")
-    draft = list(Shift.objects.filter(roster=roster, published=False))
-    if not draft:
-        raise RosterError("The draft has no shifts to publish.")
     with transaction.atomic():
-        Roster.objects.select_for_update().filter(pk=roster.pk).first()
+        sy = roster.schedule_year
+        roster = lock(Roster, roster.pk)
+        roster.schedule_year = sy
+        if roster.is_solving:
+            raise RosterError("This roster is being generated.")
+        draft = list(Shift.objects.filter(roster=roster, published=False))
+        if not draft:
+            raise RosterError("The draft has no shifts to publish.")
         wanted = {_key(s): s for s in draft}
         have = {_key(s): s for s in Shift.objects.filter(roster=roster, published=True)}
         gone = [s for k, s in have.items() if k not in wanted]
-        for swap in SwapRequest.objects.filter(status__in=SwapRequest.OPEN).filter(
-            shift__in=gone
-        ) | SwapRequest.objects.filter(status__in=SwapRequest.OPEN, their_shift__in=gone):
-            swap.status = SwapRequest.Status.WITHDRAWN
-            swap.decision_note = "The shift changed when the roster was published again."
-            swap.save(update_fields=["status", "decision_note"])
+        voided = SwapRequest.objects.filter(
+            Q(shift__in=gone) | Q(their_shift__in=gone), status__in=SwapRequest.OPEN
+        )
+        for swap_id in voided.order_by("pk").values_list("pk", flat=True):
+            _transition(
+                actor,
+                swap_id,
+                SwapRequest.OPEN,
+                SwapRequest.Status.WITHDRAWN,
+                ev.SWAP_VOIDED,
+                note="The shift changed when the roster was published again.",
+            )
         Shift.objects.filter(pk__in=[s.pk for s in gone]).delete()
         Shift.objects.bulk_create(
             Shift(
@@ -168,7 +235,7 @@ def do_publish(actor: Actor, roster: Roster) -> Roster:
         roster.save(update_fields=["status", "published_at", "published_by", "draft_changed"])
         audit.record(
             actor,
-            A.UPDATE,
+            ev.PUBLISHED,
             roster,
             program=program,
             object_repr=str(roster),
@@ -241,6 +308,13 @@ def _editable(actor: Actor, roster: Roster) -> Program:
     return program
 
 
+def _lock_editable(roster: Roster) -> None:
+    """Inside the edit's transaction: the roster locked and still not being generated (a
+    generation saved meanwhile would replace the draft under the edit)."""
+    if lock(Roster, roster.pk).is_solving:
+        raise RosterError("This roster is being generated.")
+
+
 def _changed(roster: Roster) -> None:
     if roster.is_published and not roster.draft_changed:
         Roster.objects.filter(pk=roster.pk).update(draft_changed=True)
@@ -263,6 +337,7 @@ def do_reassign_shift(
         result.warnings.insert(0, warning)
     reason = _decide(result, override_reason)
     with transaction.atomic():
+        _lock_editable(roster)
         old = shift.appointment.person.full_name
         shift.appointment = appt
         shift.override_reason = reason
@@ -270,7 +345,7 @@ def do_reassign_shift(
         _changed(roster)
         audit.record(
             actor,
-            A.UPDATE,
+            ev.SHIFT_REASSIGNED,
             shift,
             program=program,
             object_repr=f"{describe(shift)} ({roster})",
@@ -293,9 +368,10 @@ def do_remove_shift(actor: Actor, shift: Shift) -> checks.CheckResult:
     if shift.published:
         raise RosterError("Edit the draft; published shifts change by publishing or swaps.")
     with transaction.atomic():
+        _lock_editable(roster)
         audit.record(
             actor,
-            A.DELETE,
+            ev.SHIFT_REMOVED,
             shift,
             program=program,
             object_repr=f"{describe(shift)} ({roster})",
@@ -332,6 +408,7 @@ def do_add_shift(
         result.warnings.insert(0, warning)
     reason = _decide(result, override_reason)
     with transaction.atomic():
+        _lock_editable(roster)
         shift = Shift.objects.create(
             roster=roster,
             template=template,
@@ -344,7 +421,7 @@ def do_add_shift(
         _changed(roster)
         audit.record(
             actor,
-            A.CREATE,
+            ev.SHIFT_ADDED,
             shift,
             program=program,
             object_repr=f"{describe(shift)} ({roster})",
@@ -412,7 +489,7 @@ def do_propose_swap(
         )
         audit.record(
             actor,
-            A.CREATE,
+            ev.SWAP_PROPOSED,
             swap,
             program=program,
             object_repr=f"{swap.get_kind_display()}: {summary} → {to.person.full_name}"[:300],
@@ -502,7 +579,7 @@ def _apply_swap(actor: Actor, swap: SwapRequest) -> None:
         s.save(update_fields=["appointment"])
         audit.record(
             actor,
-            A.UPDATE,
+            ev.SHIFT_SWAPPED,
             s,
             program=swap.program,
             object_repr=f"{describe(s)} ({s.roster})",
@@ -511,98 +588,199 @@ def _apply_swap(actor: Actor, swap: SwapRequest) -> None:
         )
 
 
+# The one place a swap request changes status: ``_transition`` locks the request, re-reads
+# its status and refuses unless it is one the change may leave, so two decisions made at once
+# cannot both win (approved and declined, or withdrawn while the shift moves).
+NOT_WAITING = {
+    SwapRequest.Status.PROPOSED: "This request is not waiting for you.",
+    SwapRequest.Status.PENDING: "Only an accepted request waiting for approval can be decided.",
+}
+
+
+def _locked_swap(swap_id: int) -> SwapRequest:
+    """The request and its shifts, locked in that order (meded.core.locking), read after the
+    locks so the checks see what another approval just committed."""
+    swap = lock(
+        SwapRequest, swap_id, "program", "from_appointment__person", "to_appointment__person"
+    )
+    shift_ids = sorted(pk for pk in (swap.shift_id, swap.their_shift_id) if pk is not None)
+    shifts = {
+        pk: lock(Shift, pk, "roster__schedule_year", "template__rotation") for pk in shift_ids
+    }
+    swap.shift = shifts.get(swap.shift_id) if swap.shift_id else None
+    swap.their_shift = shifts.get(swap.their_shift_id) if swap.their_shift_id else None
+    return swap
+
+
+def _transition(
+    actor: Actor,
+    given: SwapRequest | int,
+    allowed: tuple[str, ...],
+    to: str,
+    event: str,
+    *,
+    refused: str = "This request is decided already.",
+    note: str = "",
+    decided: bool = False,
+    work: Any = None,
+) -> SwapRequest:
+    """Move request ``swap_id`` from one of ``allowed`` to ``to``, audited as ``event``.
+    ``work(locked)`` runs first, under the locks: it may refuse (raise) or change ``to`` by
+    returning another status and event (auto-approval). The request passed in is updated
+    too."""
+    with transaction.atomic():
+        swap = _locked_swap(given if isinstance(given, int) else given.pk)
+        if swap.status not in allowed:
+            raise RosterError(refused)
+        old = swap.status
+        if work is not None:
+            changed = work(swap)
+            if changed is not None:
+                to, event = changed
+        swap.status = to
+        if decided:
+            swap.decided_by = _user(actor)
+            swap.decided_at = timezone.now()
+        if note:
+            swap.decision_note = note[:300]
+        swap.save()
+        audit.record(
+            actor,
+            event,
+            swap,
+            program=swap.program,
+            changes={"status": [old, to]},
+            data={"kind": swap.kind, "shift": swap.shift_id, "their_shift": swap.their_shift_id},
+            note=note,
+        )
+    if isinstance(given, SwapRequest):
+        for name in SWAP_DECISION_FIELDS:
+            setattr(given, name, getattr(swap, name))
+    return swap
+
+
+SWAP_DECISION_FIELDS = (
+    "status",
+    "check_result",
+    "accepted_at",
+    "decided_by",
+    "decided_at",
+    "decision_note",
+)
+
+
+def _not_own(actor: Actor, swap: SwapRequest) -> None:
+    """Nobody approves a swap they are part of: a chief's own give-away needs another
+    approver."""
+    person_id = getattr(getattr(actor, "person", None), "pk", None)
+    if person_id is not None and person_id in (
+        swap.from_appointment.person_id,
+        swap.to_appointment.person_id,
+    ):
+        raise PermissionDenied(
+            "You cannot approve or reject a swap of your own; another chief resident or the "
+            "program's leadership must."
+        )
+
+
 def do_respond_swap(actor: Actor, swap: SwapRequest, accept: bool) -> SwapRequest:
     """The other resident accepts (the checks run; the request waits for approval, or is
     approved at once when the program auto-approves clean swaps) or declines."""
     _own(actor, swap.to_appointment)
-    if swap.status != SwapRequest.Status.PROPOSED:
-        raise RosterError("This request is not waiting for you.")
-    with transaction.atomic():
-        locked = SwapRequest.objects.select_for_update().get(pk=swap.pk)
-        if locked.status != SwapRequest.Status.PROPOSED:
-            raise RosterError("This request is not waiting for you.")
-        if not accept:
-            swap.status = SwapRequest.Status.DECLINED
-            swap.decided_by = _user(actor)
-            swap.decided_at = timezone.now()
-            swap.decision_note = "declined by the other resident"
-            swap.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-            audit.record(
-                actor,
-                A.UPDATE,
-                swap,
-                program=swap.program,
-                changes={"status": ["proposed", "declined"]},
-            )
-            return swap
-        swap.check_result = check_swap(swap)
-        swap.accepted_at = timezone.now()
-        swap.status = SwapRequest.Status.PENDING
-        auto = adapters.settings_for(swap.program).auto_approve_clean_swaps
-        if auto and swap.check_result["ok"]:
-            _apply_swap(actor, swap)
-            swap.status = SwapRequest.Status.AUTO_APPROVED
-            swap.decided_at = timezone.now()
-            swap.decision_note = "approved automatically: every check is clean"
-        swap.save()
-        audit.record(
+    waiting = (SwapRequest.Status.PROPOSED,)
+    if not accept:
+        return _transition(
             actor,
-            A.UPDATE,
             swap,
-            program=swap.program,
-            changes={"status": ["proposed", swap.status]},
-            note="accepted; " + ("checks clean" if swap.check_result["ok"] else "checks failed"),
+            waiting,
+            SwapRequest.Status.DECLINED,
+            ev.SWAP_DECLINED,
+            refused=NOT_WAITING[SwapRequest.Status.PROPOSED],
+            note="declined by the other resident",
+            decided=True,
         )
-    return swap
+
+    def accept_it(locked: SwapRequest) -> tuple[str, str] | None:
+        locked.check_result = check_swap(locked)
+        locked.accepted_at = timezone.now()
+        auto = adapters.settings_for(locked.program).auto_approve_clean_swaps
+        if auto and locked.check_result["ok"]:
+            _apply_swap(actor, locked)
+            locked.decided_at = timezone.now()
+            locked.decision_note = "approved automatically: every check is clean"
+            return SwapRequest.Status.AUTO_APPROVED, ev.SWAP_AUTO_APPROVED
+        return None
+
+    return _transition(
+        actor,
+        swap,
+        waiting,
+        SwapRequest.Status.PENDING,
+        ev.SWAP_ACCEPTED,
+        refused=NOT_WAITING[SwapRequest.Status.PROPOSED],
+        work=accept_it,
+    )
 
 
 def do_decide_swap(actor: Actor, swap: SwapRequest, approve: bool, note: str = "") -> SwapRequest:
     """A chief or coordinator approves an accepted request (the checks run again and must
-    be clean) or declines it."""
+    be clean) or rejects it; never one they are part of."""
     _require_editor(actor, swap.program)
-    if swap.status != SwapRequest.Status.PENDING:
-        raise RosterError("Only an accepted request waiting for approval can be decided.")
-    with transaction.atomic():
-        SwapRequest.objects.select_for_update().filter(pk=swap.pk).first()
-        old = swap.status
-        if approve:
-            swap.check_result = check_swap(swap)
-            if not swap.check_result["ok"]:
-                swap.save(update_fields=["check_result"])
-                raise RosterError(
-                    "This swap cannot be approved: " + "; ".join(swap.check_result["problems"])
-                )
-            _apply_swap(actor, swap)
-            swap.status = SwapRequest.Status.APPROVED
-        else:
-            swap.status = SwapRequest.Status.DECLINED
-        swap.decided_by = _user(actor)
-        swap.decided_at = timezone.now()
-        swap.decision_note = note[:300]
-        swap.save()
-        audit.record(
+    _not_own(actor, swap)
+    pending = (SwapRequest.Status.PENDING,)
+    refused = NOT_WAITING[SwapRequest.Status.PENDING]
+    if not approve:
+        return _transition(
             actor,
-            A.UPDATE,
             swap,
-            program=swap.program,
-            changes={"status": [old, swap.status]},
+            pending,
+            SwapRequest.Status.DECLINED,
+            ev.SWAP_REJECTED,
+            refused=refused,
             note=note,
+            decided=True,
         )
-    return swap
+
+    def approve_it(locked: SwapRequest) -> None:
+        locked.check_result = check_swap(locked)
+        if not locked.check_result["ok"]:
+            raise SwapRefused(locked.check_result)
+        _apply_swap(actor, locked)
+
+    try:
+        return _transition(
+            actor,
+            swap,
+            pending,
+            SwapRequest.Status.APPROVED,
+            ev.SWAP_APPROVED,
+            refused=refused,
+            note=note,
+            decided=True,
+            work=approve_it,
+        )
+    except SwapRefused as e:
+        # Keep what the checks found on the request, for the approver to read.
+        SwapRequest.objects.filter(pk=swap.pk, status=SwapRequest.Status.PENDING).update(
+            check_result=e.check_result
+        )
+        raise
+
+
+class SwapRefused(RosterError):
+    """An approval refused by the checks (the problems are in ``check_result``)."""
+
+    def __init__(self, check_result: dict[str, Any]) -> None:
+        super().__init__("This swap cannot be approved: " + "; ".join(check_result["problems"]))
+        self.check_result = check_result
 
 
 def do_withdraw_swap(actor: Actor, swap: SwapRequest) -> SwapRequest:
+    """The resident who offered the shift takes the offer back, while it is undecided."""
     _own(actor, swap.from_appointment)
-    if not swap.is_open:
-        raise RosterError("This request is decided already.")
-    with transaction.atomic():
-        old = swap.status
-        swap.status = SwapRequest.Status.WITHDRAWN
-        swap.save(update_fields=["status"])
-        audit.record(
-            actor, A.UPDATE, swap, program=swap.program, changes={"status": [old, swap.status]}
-        )
-    return swap
+    return _transition(
+        actor, swap, SwapRequest.OPEN, SwapRequest.Status.WITHDRAWN, ev.SWAP_WITHDRAWN
+    )
 
 
 # --- Settings and templates -----------------------------------------------------------------
@@ -650,13 +828,18 @@ def do_save_settings(actor: Actor, program: Program, data: dict[str, Any]) -> Ro
         holidays[str(year)] = [[d.isoformat(), name] for d, name in parsed]
     rs.holidays = holidays
     with transaction.atomic():
+        if rs.pk is None:  # the first change: the defaults become a row
+            lock(Program, program.pk)
+            rs.pk = (
+                RosterSettings.objects.filter(program=program).values_list("pk", flat=True).first()
+            )
         rs.save()
         after = audit.snapshot(
             rs, ["auto_approve_clean_swaps", "meal_credit", "meal_kinds", "solve_seconds"]
         )
         audit.record(
             actor,
-            A.UPDATE,
+            ev.SETTINGS_CHANGED,
             rs,
             program=program,
             changes=audit.diff(before, after),
@@ -705,7 +888,7 @@ def do_save_template(actor: Actor, rotation: Any, code: str, data: dict[str, Any
         t.save()
         audit.record(
             actor,
-            A.CREATE if created else A.UPDATE,
+            ev.TEMPLATE_CREATED if created else ev.TEMPLATE_CHANGED,
             t,
             program=rotation.program,
             object_repr=f"{rotation.name}: {t.name}",

@@ -58,11 +58,10 @@ def zone() -> zoneinfo.ZoneInfo:
 
 
 def settings_for(program: Program) -> RosterSettings:
+    """The program's roster settings; the defaults (unsaved) until someone changes them
+    (meded.rosters.actions.do_save_settings): reading never writes."""
     found = RosterSettings.objects.filter(program=program).first()
-    if found is not None:
-        return found
-    obj, _ = RosterSettings.objects.get_or_create(program=program)
-    return obj
+    return found if found is not None else RosterSettings(program=program)
 
 
 def person_key(appointment_id: int) -> str:

@@ -170,9 +170,9 @@ DEMO_WAIT_SECONDS = 30 * 60
 def finish_demo(schedule_job_id: str, roster_seconds: float = 20.0) -> str:
     """The demo's last step, on a worker: once the year's solve is done, publish it as the
     chief resident who started it, then generate and publish the roster of today's block."""
+    from meded.jobs.tasks import run_job
     from meded.rosters import actions as roster_actions
     from meded.rosters.adapters import block_of
-    from meded.rosters.tasks import solve_roster
     from meded.schedules import actions as schedule_actions
     from meded.schedules.models import ScheduleVersion
 
@@ -197,7 +197,7 @@ def finish_demo(schedule_job_id: str, roster_seconds: float = 20.0) -> str:
     roster = roster_actions.do_generate(chief, sy, block, time_limit=roster_seconds)
     if roster.job_id is not None:
         # Solve it here: with the demo's one worker, a queued roster job would wait for us.
-        solve_roster.call(str(roster.job_id))
+        run_job.call(str(roster.job_id))
     roster.refresh_from_db()
     try:
         roster_actions.do_publish(chief, roster)

@@ -13,13 +13,16 @@ from django.db.models import Max
 from django.utils import timezone
 
 from meded.audit import log as audit
-from meded.audit.models import AuditEntry
+from meded.core.locking import lock
+from meded.engine.blocks.check import Report, check
+from meded.engine.blocks.solve import Result
+from meded.jobs import lifecycle
 from meded.jobs.models import Job
 from meded.org import queries
 from meded.org.models import Appointment
-from meded.schedules import config
+from meded.schedules import adapters, config
+from meded.schedules import events as ev
 from meded.schedules.access import can_edit_schedule
-from meded.schedules.adapters import roster_day
 from meded.schedules.models import (
     CATEGORY_CHOICES,
     Assignment,
@@ -33,10 +36,19 @@ from meded.schedules.models import (
 )
 
 Actor = AbstractBaseUser | AnonymousUser | None
-A = AuditEntry.Action
 SOLVE_JOB = "schedule_solve"
 ELECTIVE_CATEGORIES = ("elective", "ambulatory_subspecialty", "research")
 MAX_RANKED = 5
+VACATION_EVENTS: dict[str, str] = {
+    RequestStatus.APPROVED: ev.VACATION_APPROVED,
+    RequestStatus.DECLINED: ev.VACATION_DECLINED,
+    RequestStatus.PENDING: ev.VACATION_REOPENED,
+}
+WISH_EVENTS: dict[str, str] = {
+    RequestStatus.APPROVED: ev.WISH_ACCEPTED,
+    RequestStatus.DECLINED: ev.WISH_DECLINED,
+    RequestStatus.PENDING: ev.WISH_REOPENED,
+}
 
 
 class ScheduleError(ValueError):
@@ -52,16 +64,30 @@ def _require_editor(actor: Actor, sy: ScheduleYear) -> None:
         raise PermissionDenied("Only the program's leadership and chief residents can do this.")
 
 
-def _require_draft(version: ScheduleVersion) -> None:
-    if version.is_published:
+def _locked_draft(version: ScheduleVersion) -> ScheduleVersion:
+    """The version, locked and re-read inside the caller's transaction, if it is a draft
+    that is not being solved (a publish waits for the edit, or the edit sees the publish)."""
+    locked = lock(ScheduleVersion, version.pk)
+    if locked.is_published:
         raise ScheduleError("A published version cannot be edited; copy it to a new draft.")
-    if version.is_solving:
+    if locked.is_solving:
         raise ScheduleError("This version is still being solved.")
+    return locked
+
+
+def _require_not_own(actor: Actor, appointment: Appointment, what: str) -> None:
+    """Nobody decides their own request: a chief's own vacation needs another approver."""
+    person_id = getattr(getattr(actor, "person", None), "pk", None)
+    if person_id is not None and person_id == appointment.person_id:
+        raise PermissionDenied(
+            f"You cannot decide your own {what}; another chief resident or the program's "
+            "leadership must."
+        )
 
 
 def _next_number(sy: ScheduleYear) -> int:
     # Lock the year so two solves never take the same number.
-    ScheduleYear.objects.select_for_update().filter(pk=sy.pk).first()
+    lock(ScheduleYear, sy.pk)
     top = ScheduleVersion.objects.filter(schedule_year=sy).aggregate(n=Max("number"))["n"]
     return (top or 0) + 1
 
@@ -138,8 +164,6 @@ def _queue(
     options: dict[str, Any],
     note: str,
 ) -> ScheduleVersion:
-    from meded.schedules.tasks import solve_schedule
-
     seconds = float(time_limit or sy.solve_seconds)
     if not 0 < seconds <= 600:
         raise ScheduleError("The time limit is between 1 and 600 seconds.")
@@ -165,14 +189,13 @@ def _queue(
         job.save(update_fields=["options"])
         audit.record(
             actor,
-            A.CREATE,
+            ev.SOLVE_QUEUED,
             version,
             program=sy.program,
             object_repr=f"{sy} version {number}",
             note=f"{note} (time limit {seconds:g} s)",
         )
-    result = solve_schedule.enqueue(str(job.pk))
-    Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    lifecycle.enqueue(job)
     version.refresh_from_db()
     return version
 
@@ -201,7 +224,7 @@ def do_copy_version(actor: Actor, version: ScheduleVersion, label: str = "") -> 
         )
         audit.record(
             actor,
-            A.CREATE,
+            ev.COPIED,
             copy,
             program=sy.program,
             object_repr=f"{sy} version {number}",
@@ -216,11 +239,14 @@ def do_set_assignment(
     appointment_id: int,
     block: int,
     rotation: Rotation | None,
+    *,
+    reason: str = "",
 ) -> Assignment | None:
-    """Put a resident on a rotation in one block of a draft (None empties the cell)."""
+    """Put a resident on a rotation in one block of a draft (None empties the cell). The
+    draft check runs under the version's lock, so an edit never lands after a publish.
+    ``reason`` (why the cell changed) goes to the audit log."""
     sy = version.schedule_year
     _require_editor(actor, sy)
-    _require_draft(version)
     if not 0 <= block < sy.n_blocks:
         raise ScheduleError(f"Block {block + 1} is not in this year.")
     if rotation is not None and rotation.program_id != sy.program_id:
@@ -233,6 +259,7 @@ def do_set_assignment(
     if appt is None:
         raise ScheduleError("No such resident in this program.")
     with transaction.atomic():
+        version = _locked_draft(version)
         cell = (
             Assignment.objects.select_for_update()
             .select_related("rotation")
@@ -244,15 +271,18 @@ def do_set_assignment(
         if old == new:
             return cell
         where = f"{appt.person.full_name}, block {block + 1}, version {version.number}"
+        facts = {"block": block + 1, "version": version.number, "appointment": appt.pk}
         if rotation is None:
             assert cell is not None
             audit.record(
                 actor,
-                A.DELETE,
+                ev.CELL_CHANGED,
                 cell,
                 program=sy.program,
                 changes={"rotation": [old, None]},
+                data=facts,
                 object_repr=where,
+                note=reason,
             )
             cell.delete()
             return None
@@ -265,11 +295,13 @@ def do_set_assignment(
             cell.save(update_fields=["rotation"])
         audit.record(
             actor,
-            A.CREATE if old is None else A.UPDATE,
+            ev.CELL_CHANGED,
             cell,
             program=sy.program,
             changes={"rotation": [old, new]},
+            data=facts,
             object_repr=where,
+            note=reason,
         )
         return cell
 
@@ -279,22 +311,27 @@ def do_publish(actor: Actor, version: ScheduleVersion) -> ScheduleVersion:
     goes back to draft. One published version per schedule year."""
     sy = version.schedule_year
     _require_editor(actor, sy)
-    if version.is_solving:
-        raise ScheduleError("This version is still being solved.")
-    if version.is_published:
-        return version
-    if not version.assignments.exists():
-        raise ScheduleError("An empty version cannot be published.")
+    given = version
     with transaction.atomic():
-        ScheduleYear.objects.select_for_update().filter(pk=sy.pk).first()
+        # Year, then version (meded.core.locking): edits of this version wait for the
+        # publish, or the publish sees them; a second publish of the year waits its turn.
+        lock(ScheduleYear, sy.pk)
+        version = lock(ScheduleVersion, version.pk)
+        version.schedule_year = sy
+        if version.is_solving:
+            raise ScheduleError("This version is still being solved.")
+        if version.is_published:
+            return version
+        if not version.assignments.exists():
+            raise ScheduleError("An empty version cannot be published.")
         for old in ScheduleVersion.objects.filter(
             schedule_year=sy, status=ScheduleVersion.Status.PUBLISHED
-        ):
+        ).order_by("pk"):
             old.status = ScheduleVersion.Status.DRAFT
             old.save(update_fields=["status"])
             audit.record(
                 actor,
-                A.UPDATE,
+                ev.UNPUBLISHED,
                 old,
                 program=sy.program,
                 changes={"status": ["published", "draft"]},
@@ -306,13 +343,14 @@ def do_publish(actor: Actor, version: ScheduleVersion) -> ScheduleVersion:
         version.save(update_fields=["status", "published_at"])
         audit.record(
             actor,
-            A.UPDATE,
+            ev.PUBLISHED,
             version,
             program=sy.program,
             changes={"status": ["draft", "published"]},
             object_repr=f"{sy} version {version.number}",
             note="published",
         )
+    given.status, given.published_at = version.status, version.published_at
     return version
 
 
@@ -325,7 +363,7 @@ def own_appointment(actor: Actor, sy: ScheduleYear, today: dt.date | None = None
         raise PermissionDenied("Sign in first.")
     appt = (
         Appointment.objects.filter(
-            queries.current_q(roster_day(sy, today)),
+            queries.current_q(adapters.roster_day(sy, today)),
             person__user_id=actor.pk,
             program_id=sy.program_id,
             kind=Appointment.Kind.TRAINEE,
@@ -363,7 +401,7 @@ def do_request_vacation(
         )
         audit.record(
             actor,
-            A.CREATE,
+            ev.VACATION_REQUESTED,
             req,
             program=sy.program,
             changes={"blocks": [None, [b + 1 for b in wanted]]},
@@ -373,18 +411,25 @@ def do_request_vacation(
 
 
 def do_decide_vacation(actor: Actor, req: VacationRequest, status: str) -> VacationRequest:
+    """Approve, decline or reopen a resident's vacation request (never one's own)."""
     sy = req.schedule_year
     _require_editor(actor, sy)
     if status not in (RequestStatus.APPROVED, RequestStatus.DECLINED, RequestStatus.PENDING):
         raise ScheduleError("Approve, decline or reset to pending.")
+    _require_not_own(actor, req.appointment, "vacation request")
     with transaction.atomic():
+        given = req
+        req = lock(VacationRequest, req.pk, "schedule_year__program", "appointment__person")
         old = req.status
+        if old == status:
+            return req
+        given.status = status
         req.status = status
         req.decided_by = _user(actor)
         req.save(update_fields=["status", "decided_by"])
         audit.record(
             actor,
-            A.UPDATE,
+            VACATION_EVENTS[status],
             req,
             program=sy.program,
             changes={"status": [old, status]},
@@ -421,7 +466,7 @@ def do_rank_electives(
         )
         audit.record(
             actor,
-            A.UPDATE,
+            ev.ELECTIVES_RANKED,
             appt,
             program=sy.program,
             changes={"electives": [old, codes]},
@@ -480,7 +525,7 @@ def do_add_wish(
         )
         audit.record(
             actor,
-            A.CREATE,
+            ev.WISH_ADDED,
             wish,
             program=sy.program,
             changes={"wish": [None, wish.describe()]},
@@ -498,7 +543,7 @@ def do_withdraw_wish(actor: Actor, wish: TimingWish, today: dt.date | None = Non
     with transaction.atomic():
         audit.record(
             actor,
-            A.DELETE,
+            ev.WISH_WITHDRAWN,
             wish,
             program=sy.program,
             changes={"wish": [wish.describe(), None]},
@@ -513,12 +558,138 @@ def do_decide_wish(actor: Actor, wish: TimingWish, status: str) -> TimingWish:
     _require_editor(actor, sy)
     if status not in (RequestStatus.APPROVED, RequestStatus.DECLINED, RequestStatus.PENDING):
         raise ScheduleError("Accept, decline or reset to pending.")
+    _require_not_own(actor, wish.appointment, "timing wish")
     with transaction.atomic():
+        given = wish
+        wish = lock(TimingWish, wish.pk, "schedule_year__program", "appointment__person")
         old = wish.status
+        if old == status:
+            return wish
+        given.status = status
         wish.status = status
         wish.save(update_fields=["status"])
-        audit.record(actor, A.UPDATE, wish, program=sy.program, changes={"status": [old, status]})
+        audit.record(
+            actor, WISH_EVENTS[status], wish, program=sy.program, changes={"status": [old, status]}
+        )
     return wish
+
+
+# --- The solve job's writes (run by the worker) ---------------------------------------------
+
+
+def do_save_solution(
+    actor: Actor,
+    job: Job,
+    version: ScheduleVersion,
+    built: adapters.Built,
+    results: list[Result],
+    *,
+    label: str | None = None,
+    note: str = "",
+) -> Report:
+    """Write a finished solve into its draft ``version`` (the first result) and a new draft
+    for each further feasible result (alternatives). The worker calls this inside the
+    transaction that finishes the job (meded.jobs.lifecycle.finish), so a cancelled job
+    saves nothing. ``actor`` is the job's starter, who must still be allowed to edit."""
+    sy = version.schedule_year
+    _require_editor(actor, sy)
+    lock(ScheduleYear, sy.pk)
+    locked = lock(ScheduleVersion, version.pk)
+    if not locked.is_solving or locked.job_id != job.pk:
+        raise ScheduleError("This version is no longer waiting for this solve.")
+    locked.schedule_year = sy
+    report = _write_result(actor, job, locked, built, results[0], label, note)
+    for i, other in enumerate(results[1:], start=2):
+        if not other.feasible:
+            continue
+        extra = ScheduleVersion.objects.create(
+            schedule_year=sy,
+            number=_next_number(sy),
+            label=f"Alternative {i}",
+            solver_status="queued",
+            created_by=_user(actor),
+            job=job,
+        )
+        extra.schedule_year = sy
+        _write_result(actor, job, extra, built, other, None, note)
+    return report
+
+
+def _write_result(
+    actor: Actor,
+    job: Job,
+    version: ScheduleVersion,
+    built: adapters.Built,
+    result: Result,
+    label: str | None,
+    note: str,
+) -> Report:
+    sy = version.schedule_year
+    report = check(built.problem, result.schedule)
+    Assignment.objects.bulk_create(
+        adapters.assignments_for(version, built, result.schedule), batch_size=2000
+    )
+    fields: dict[str, Any] = dict(
+        solver_status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        wall_s=result.wall_s,
+        costs={"by_rule": adapters.costs_summary(report.costs), "total": report.objective},
+        cohorts=built.cohorts,
+    )
+    if label:
+        fields["label"] = label[:120]
+    ScheduleVersion.objects.filter(pk=version.pk).update(**fields)
+    audit.record(
+        actor,
+        ev.SOLVED,
+        version,
+        program=sy.program,
+        object_repr=f"{sy} version {version.number}",
+        changes={"solver_status": [version.solver_status, result.status]},
+        data={
+            "job": str(job.pk),
+            "objective": result.objective,
+            "bound": result.bound,
+            "wall_s": round(result.wall_s, 2),
+            "violations": len(report.violations),
+        },
+        note=note
+        or f"solved: {result.status}, objective {_fmt(result.objective)}, {result.wall_s:.1f} s",
+    )
+    return report
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def do_end_solve(actor: Actor, job: Job, status: str, message: str) -> None:
+    """A solve job failed or was cancelled (meded.jobs.lifecycle runs this in the same
+    transaction): its draft versions that were waiting for it are marked so, never shown as a
+    schedule. No permission check: this is the job's own clean-up, by whoever ended it."""
+    cancelled = status == Job.Status.CANCELLED
+    solver_status = "cancelled" if cancelled else (job.result or {}).get("solver_status") or status
+    for pk in ScheduleVersion.objects.filter(job=job).values_list("pk", flat=True):
+        version = lock(
+            ScheduleVersion, pk, "schedule_year__program", "schedule_year__academic_year"
+        )
+        if not version.is_solving:
+            continue
+        version.solver_status = str(solver_status)[:20]
+        version.save(update_fields=["solver_status"])
+        sy = version.schedule_year
+        audit.record(
+            actor,
+            ev.SOLVE_CANCELLED if cancelled else ev.SOLVE_FAILED,
+            version,
+            program=sy.program,
+            object_repr=f"{sy} version {version.number}",
+            changes={"solver_status": ["queued", version.solver_status]},
+            data={"job": str(job.pk)},
+            note=message,
+        )
 
 
 def version_summary(version: ScheduleVersion) -> dict[str, Any]:
@@ -568,7 +739,7 @@ def do_update_schedule_year(actor: Actor, sy: ScheduleYear, data: dict[str, Any]
             locked.save(update_fields=list(changes))
             audit.record(
                 actor,
-                A.UPDATE,
+                ev.YEAR_CHANGED,
                 locked,
                 program=sy.program,
                 changes=changes,
@@ -623,7 +794,7 @@ def do_save_rotation(
             rotation = Rotation.objects.create(program=sy.program, **values)
             audit.record(
                 actor,
-                A.CREATE,
+                ev.ROTATION_CREATED,
                 rotation,
                 program=sy.program,
                 changes={k: [None, v] for k, v in values.items()},
@@ -636,7 +807,7 @@ def do_save_rotation(
         if not changes:
             return rotation
         rotation.save(update_fields=list(changes))
-        audit.record(actor, A.UPDATE, rotation, program=sy.program, changes=changes)
+        audit.record(actor, ev.ROTATION_CHANGED, rotation, program=sy.program, changes=changes)
         if "code" in changes:
             _rename_in_rules(actor, sy, old["code"], rotation.code)
     return rotation
@@ -652,7 +823,7 @@ def _rename_in_rules(actor: Actor, sy: ScheduleYear, old: str, new: str) -> None
         year.save(update_fields=["rules"])
         audit.record(
             actor,
-            A.UPDATE,
+            ev.RULES_CHANGED,
             year,
             program=sy.program,
             changes=changes,
@@ -710,7 +881,7 @@ def do_delete_rotation(actor: Actor, sy: ScheduleYear, rotation: Rotation) -> No
         }
         audit.record(
             actor,
-            A.DELETE,
+            ev.ROTATION_DELETED,
             rotation,
             program=sy.program,
             changes=changes,
@@ -736,7 +907,7 @@ def _save_rules(
     locked.save(update_fields=["rules"])
     audit.record(
         actor,
-        A.UPDATE,
+        ev.RULES_CHANGED,
         locked,
         program=locked.program,
         changes=changes,

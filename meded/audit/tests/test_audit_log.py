@@ -31,7 +31,7 @@ def imported(users, im):
 def surgery_entry(users, surgery):
     return audit.record(
         users["surgery-coordinator"],
-        "update",
+        "program.updated",
         surgery,
         program=surgery,
         changes={"description": ["old text", "new text"]},
@@ -99,7 +99,7 @@ def test_the_log_shows_who_when_in_new_york_time_action_object_and_old_new(as_us
     person = Person.objects.get(external_id="T00000002")
     entry = audit.record(
         users["coordinator"],
-        "update",
+        "person.updated",
         person,
         program=im,
         changes={"first_name": ["Taylor", "Tay"]},
@@ -134,7 +134,9 @@ def test_filters_narrow_the_log(as_user, imported, params, expected):
 
 
 def test_the_date_range_is_in_local_days(as_user, users, im):
-    entry = audit.record(users["coordinator"], "update", im, program=im, changes={"x": [1, 2]})
+    entry = audit.record(
+        users["coordinator"], "program.updated", im, program=im, changes={"x": [1, 2]}
+    )
     # 03:30 UTC on Jan 16 is still Jan 15 in New York.
     AuditEntry.objects.filter(pk=entry.pk).update(at=dt.datetime(2026, 1, 16, 3, 30, tzinfo=dt.UTC))
     client = as_user("coordinator")
@@ -151,7 +153,7 @@ def test_pages_hold_50_entries_and_walk_back_with_a_cursor_without_counting(as_u
         [
             audit.build(
                 users["coordinator"],
-                "update",
+                "program.updated",
                 im,
                 program=im,
                 changes={"n": [i, i + 1]},

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from meded.jobs.models import Job
-from meded.org.tasks import _Progress, run_roster_import, start_roster_import
+from meded.jobs.tasks import run_job as run_roster_import
+from meded.org.tasks import _Progress, start_roster_import
 from meded.org.tests.roster_files import csv_bytes, resident
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_running_a_finished_job_again_does_nothing(users, im):
 
 
 def test_progress_reports_are_throttled_but_the_last_one_is_written(users, im):
-    job = make_job(users["coordinator"], im)
+    job = make_job(users["coordinator"], im, status="running")
     progress = _Progress(job.pk)
     progress(10, 100, "one")
     progress(20, 100, "two")  # within the throttle window: skipped

@@ -1,0 +1,147 @@
+"""Running an engine entry point in a child process, so that a job can be stopped at once.
+
+The task's own thread starts the child, passes it the problem (engine problems are plain
+dataclasses, so they pickle), forwards the engine's progress reports as they arrive, and
+calls ``tick`` every ``every`` seconds: the job's heartbeat. When ``tick`` answers False (the
+job was cancelled, or given up as abandoned) the child is killed and ``Stopped`` raised: no
+solver keeps burning a core for a result nobody will keep.
+
+Children come from a fork server that has loaded the engine once (a solve starts in a few
+milliseconds, not the second a fresh interpreter takes to import OR-Tools). A child whose
+parent dies (a worker killed with SIGKILL) notices within a second and exits: the fork server
+exits with its parent, which re-parents the child.
+
+This module imports no Django: the child runs it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+# What the fork server loads before it forks a solve.
+PRELOAD = ["meded.engine.blocks.solve", "meded.engine.roster"]
+KILL_WAIT = 5.0  # seconds a killed child gets to go before we stop waiting for it
+
+
+class Stopped(Exception):
+    """``tick`` asked the work to stop; the child was killed."""
+
+
+class ChildFailed(RuntimeError):
+    """The work raised in the child (the message names the error), or the child died."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+_contexts: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _context(method: str) -> Any:
+    with _lock:
+        if method not in _contexts:
+            if method not in multiprocessing.get_all_start_methods():
+                method = "spawn"
+            ctx = multiprocessing.get_context(method)
+            if method == "forkserver":
+                ctx.set_forkserver_preload(PRELOAD)
+            _contexts[method] = ctx
+        return _contexts[method]
+
+
+def _orphan_watch(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(70)
+
+
+def _child(
+    conn: Connection,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    progress_kw: str | None,
+) -> None:
+    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
+    send_lock = threading.Lock()  # the engine reports progress from its own threads
+
+    def send(message: tuple[Any, ...]) -> None:
+        with send_lock:
+            conn.send(message)
+
+    if progress_kw:
+        kwargs = {**kwargs, progress_kw: lambda point: send(("progress", point))}
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as e:  # reported to the parent, which raises ChildFailed
+        send(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
+    else:
+        send(("result", result))
+    finally:
+        conn.close()
+
+
+def run_isolated(
+    fn: Callable[..., Any],
+    *args: Any,
+    tick: Callable[[float], bool],
+    every: float = 0.5,
+    on_progress: Callable[[Any], None] | None = None,
+    progress_kw: str | None = None,
+    method: str = "forkserver",
+    **kwargs: Any,
+) -> Any:
+    """``fn(*args, **kwargs)`` in a child process; returns what it returned. ``fn`` must be
+    importable (a module-level function) and its arguments and result picklable. With
+    ``progress_kw``, ``fn`` gets a callback under that name whose reports reach
+    ``on_progress`` here. ``tick(elapsed seconds)`` runs about every ``every`` seconds;
+    False kills the child and raises Stopped."""
+    ctx = _context(method)
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(
+        target=_child, args=(send, fn, args, kwargs, progress_kw), name="meded-solve", daemon=True
+    )
+    started = time.monotonic()
+    child.start()
+    send.close()  # the child holds the writing end; EOF here means it is gone
+    last_tick = started
+    try:
+        while True:
+            ready = receive.poll(max(0.0, every - (time.monotonic() - last_tick)))
+            if ready:
+                try:
+                    message = receive.recv()
+                except EOFError:
+                    child.join(KILL_WAIT)
+                    raise ChildFailed(
+                        f"The solver process stopped unexpectedly (exit code {child.exitcode})."
+                    ) from None
+                if message[0] == "progress":
+                    if on_progress is not None:
+                        on_progress(message[1])
+                elif message[0] == "result":
+                    child.join(KILL_WAIT)
+                    return message[1]
+                else:
+                    child.join(KILL_WAIT)
+                    raise ChildFailed(message[1], message[2])
+            now = time.monotonic()
+            if now - last_tick >= every:
+                last_tick = now
+                if not tick(now - started):
+                    raise Stopped
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+            child.join(KILL_WAIT)

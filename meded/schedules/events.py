@@ -1,0 +1,27 @@
+"""The audit events of rotation schedules (meded.audit.events)."""
+
+from meded.audit.events import define
+
+SOLVE_QUEUED = define("schedule.solve_queued", "Schedule solve started", "create")
+SOLVED = define("schedule.solved", "Schedule solved", "update")
+SOLVE_FAILED = define("schedule.solve_failed", "Schedule solve failed", "update")
+SOLVE_CANCELLED = define("schedule.solve_cancelled", "Schedule solve cancelled", "update")
+COPIED = define("schedule.copied", "Schedule version copied", "create")
+CELL_CHANGED = define("schedule.cell_changed", "Schedule cell changed", "update")
+PUBLISHED = define("schedule.published", "Schedule published", "update")
+UNPUBLISHED = define("schedule.unpublished", "Schedule unpublished", "update")
+VACATION_REQUESTED = define("vacation.requested", "Vacation requested", "create")
+VACATION_APPROVED = define("vacation.approved", "Vacation request approved", "update")
+VACATION_DECLINED = define("vacation.declined", "Vacation request declined", "update")
+VACATION_REOPENED = define("vacation.reopened", "Vacation request reset to pending", "update")
+ELECTIVES_RANKED = define("electives.ranked", "Electives ranked", "update")
+WISH_ADDED = define("wish.added", "Timing wish added", "create")
+WISH_WITHDRAWN = define("wish.withdrawn", "Timing wish withdrawn", "delete")
+WISH_ACCEPTED = define("wish.accepted", "Timing wish accepted", "update")
+WISH_DECLINED = define("wish.declined", "Timing wish declined", "update")
+WISH_REOPENED = define("wish.reopened", "Timing wish reset to pending", "update")
+YEAR_CHANGED = define("schedule_year.changed", "Schedule calendar changed", "update")
+ROTATION_CREATED = define("rotation.created", "Rotation added", "create")
+ROTATION_CHANGED = define("rotation.changed", "Rotation changed", "update")
+ROTATION_DELETED = define("rotation.deleted", "Rotation deleted", "delete")
+RULES_CHANGED = define("rules.changed", "Schedule rules changed", "update")
