@@ -3,6 +3,7 @@
     meded demo            migrate, load the demo, start a worker and the web server
     meded serve           the web server (Django's runserver for now)
     meded worker          a background worker (django-tasks-db's db_worker)
+    meded reap-jobs       fail jobs whose worker stopped (every worker also does it)
     meded migrate         apply database migrations
     meded load-demo       load the deterministic demo institution
     meded import-roster   import a program's roster file
@@ -280,7 +281,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import call_command
 
-    call_command("db_worker", *worker_arguments(args), verbosity=args.verbosity)
+    from meded.jobs import lifecycle
+
+    # Every worker also fails jobs whose worker died (no heartbeat for
+    # MEDED_JOB_STALE_SECONDS): once now, then in the background while it runs.
+    lifecycle.reap_stale()
+    stop = lifecycle.start_reaper()
+    try:
+        call_command("db_worker", *worker_arguments(args), verbosity=args.verbosity)
+    finally:
+        stop.set()
+    return 0
+
+
+def cmd_reap_jobs(args: argparse.Namespace) -> int:
+    setup_django()
+    from meded.jobs import lifecycle
+
+    reaped = lifecycle.reap_stale(timeout=args.timeout)
+    for job in reaped:
+        say(f"failed (worker stopped): {job.title} [{job.pk}]")
+    say(f"{len(reaped)} abandoned job(s) failed.")
     return 0
 
 
@@ -478,6 +499,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="start polling at once (no random delay against thundering herds)",
     )
     p.add_argument("-v", "--verbosity", type=int, default=1, choices=[0, 1, 2, 3])
+
+    p = add(
+        "reap-jobs",
+        cmd_reap_jobs,
+        "Fail running jobs whose worker stopped (no heartbeat for MEDED_JOB_STALE_SECONDS, 60 "
+        "by default); what they half-made is marked failed. Every `meded worker` does this in "
+        "the background; run it from cron when no worker runs.",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=None, help="seconds of silence (MEDED_JOB_STALE_SECONDS)"
+    )
 
     p = add("migrate", cmd_migrate, "Apply database migrations (run once per deployment).")
     p.add_argument("-v", "--verbosity", type=int, default=1, choices=[0, 1, 2, 3])

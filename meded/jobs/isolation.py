@@ -8,8 +8,7 @@ solver keeps burning a core for a result nobody will keep.
 
 Children come from a fork server that has loaded the engine once (a solve starts in a few
 milliseconds, not the second a fresh interpreter takes to import OR-Tools). A child whose
-parent dies (a worker killed with SIGKILL) notices within a second and exits: the fork server
-exits with its parent, which re-parents the child.
+parent dies (a worker killed with SIGKILL) exits at once: it watches its pipe to the parent.
 
 This module imports no Django: the child runs it.
 """
@@ -18,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import threading
 import time
 import traceback
@@ -58,7 +58,17 @@ def _context(method: str) -> Any:
         return _contexts[method]
 
 
-def _orphan_watch(parent: int) -> None:
+def _orphan_watch(conn: Connection, parent: int) -> None:
+    """Exit when the process that started us is gone: its end of our pipe closes (a killed
+    worker's file descriptors close even before it is reaped), which poll() reports on our
+    end as an error. (The fork server is our parent, and it stays alive while we do, so the
+    parent pid alone cannot tell.) Without poll(), fall back to the parent pid."""
+    if hasattr(select, "poll"):
+        watch = select.poll()
+        watch.register(conn.fileno(), 0)  # no events asked: only errors and hang-ups come
+        while True:
+            if watch.poll():
+                os._exit(70)
     while True:
         time.sleep(1.0)
         if os.getppid() != parent:
@@ -72,7 +82,7 @@ def _child(
     kwargs: dict[str, Any],
     progress_kw: str | None,
 ) -> None:
-    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_orphan_watch, args=(conn, os.getppid()), daemon=True).start()
     send_lock = threading.Lock()  # the engine reports progress from its own threads
 
     def send(message: tuple[Any, ...]) -> None:
@@ -99,13 +109,14 @@ def run_isolated(
     on_progress: Callable[[Any], None] | None = None,
     progress_kw: str | None = None,
     method: str = "forkserver",
+    on_start: Callable[[int], None] | None = None,
     **kwargs: Any,
 ) -> Any:
     """``fn(*args, **kwargs)`` in a child process; returns what it returned. ``fn`` must be
     importable (a module-level function) and its arguments and result picklable. With
     ``progress_kw``, ``fn`` gets a callback under that name whose reports reach
     ``on_progress`` here. ``tick(elapsed seconds)`` runs about every ``every`` seconds;
-    False kills the child and raises Stopped."""
+    False kills the child and raises Stopped. ``on_start(pid)`` hears the child's pid."""
     ctx = _context(method)
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(
@@ -116,6 +127,8 @@ def run_isolated(
     send.close()  # the child holds the writing end; EOF here means it is gone
     last_tick = started
     try:
+        if on_start is not None and child.pid is not None:
+            on_start(child.pid)
         while True:
             ready = receive.poll(max(0.0, every - (time.monotonic() - last_tick)))
             if ready:

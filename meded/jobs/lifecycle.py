@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db import router, transaction
+from django.db import close_old_connections, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -129,6 +130,17 @@ def beat(job: Job | uuid.UUID | str, **progress: Any) -> bool:
         .update(heartbeat_at=timezone.now(), **fields)
     )
     return n == 1
+
+
+def solver_started(job: Job | uuid.UUID | str, pid: int) -> bool:
+    """Note the solver's child process on the running job ("host:pid solver 1234")."""
+    return beat(job, worker=f"{worker_name()} solver {pid}"[:120])
+
+
+def solver_pid(job: Job) -> int | None:
+    """The pid of the job's last solver process, if it noted one."""
+    _, _, pid = job.worker.partition(" solver ")
+    return int(pid) if pid.isdigit() else None
 
 
 def _locked(job: Job | uuid.UUID | str) -> Job:
@@ -279,3 +291,26 @@ def reap_stale(*, now: dt.datetime | None = None, timeout: float | None = None) 
                 reaped.append(locked)
                 log.warning("Job %s failed: its worker %s stopped beating", job.pk, locked.worker)
     return reaped
+
+
+def reap_forever(stop: threading.Event, every: float | None = None) -> None:
+    """A worker's background reaper: ``reap_stale`` every ``every`` seconds (a quarter of the
+    stale timeout, at least 5 s) until ``stop`` is set. Runs on its own thread, so on its own
+    database connection, closed at the end."""
+    pause = every if every is not None else max(5.0, settings.MEDED_JOB_STALE_SECONDS / 4)
+    try:
+        while not stop.wait(pause):
+            close_old_connections()
+            try:
+                reap_stale()
+            except Exception:  # a database hiccup must not kill the worker's reaper
+                log.exception("Reaping stale jobs failed; trying again in %.0f s", pause)
+    finally:
+        connections.close_all()
+
+
+def start_reaper() -> threading.Event:
+    """Start ``reap_forever`` on a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=reap_forever, args=(stop,), name="meded-reaper", daemon=True).start()
+    return stop

@@ -82,6 +82,15 @@ class Job(models.Model):
     def is_cancelling(self) -> bool:
         return self.cancel_requested_at is not None and not self.is_finished
 
+    @property
+    def looks_stale(self) -> bool:
+        """Running, but its worker has been silent for longer than the stale timeout: it
+        will be failed by the next reaper pass (shown; only meded.jobs.lifecycle writes)."""
+        from django.utils import timezone
+
+        silent = self.silent_seconds(timezone.now())
+        return silent is not None and silent > settings.MEDED_JOB_STALE_SECONDS
+
     def silent_seconds(self, now: dt.datetime) -> float | None:
         """Seconds since the running job's last heartbeat (None unless it is running)."""
         if self.status != self.Status.RUNNING:

@@ -4,6 +4,8 @@ from meded.jobs import views
 
 app_name = "jobs"
 urlpatterns: list = [
+    path("", views.index, name="index"),
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/progress/", views.progress, name="progress"),
+    path("<uuid:pk>/cancel/", views.cancel, name="cancel"),
 ]

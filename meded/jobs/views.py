@@ -1,24 +1,74 @@
-"""The job page: what a background job is doing, refreshed by htmx while it runs."""
+"""The jobs pages: the list of jobs a user may see, one job's page (refreshed by htmx while it
+runs), and cancelling a job."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from meded.jobs.access import get_job_for_view
+from meded.jobs.access import get_job_for_view, visible_jobs
+from meded.jobs.actions import JobError, do_cancel_job
+from meded.jobs.models import Job
+
+PAGE_SIZE = 50
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Jobs newest first: running and queued ones, then the finished, with who started them."""
+    status = request.GET.get("status", "")
+    jobs = visible_jobs(request.user)
+    if status in Job.Status.values:
+        jobs = jobs.filter(status=status)
+    else:
+        status = ""
+    return render(
+        request,
+        "jobs/index.html",
+        {
+            "jobs": jobs.order_by("-created_at")[:PAGE_SIZE],
+            "status": status,
+            "statuses": Job.Status.choices,
+        },
+    )
 
 
 @login_required
 def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     job = get_job_for_view(request.user, pk)
-    return render(request, "jobs/detail.html", {"job": job})
+    return render(request, "jobs/detail.html", {"job": job, "job_page": request.path})
 
 
 @login_required
 def progress(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The part of the page that changes; htmx swaps it every second until the job ends."""
     job = get_job_for_view(request.user, pk)
-    return render(request, "jobs/_progress.html", {"job": job})
+    page = reverse("jobs:detail", args=[job.pk])
+    return render(request, "jobs/_progress.html", {"job": job, "job_page": page})
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    job = get_job_for_view(request.user, pk)
+    try:
+        job = do_cancel_job(request.user, job)
+    except (JobError, PermissionDenied) as e:
+        messages.error(request, str(e))
+    else:
+        if job.status == Job.Status.CANCELLED:
+            messages.success(request, "The job is cancelled.")
+        else:
+            messages.info(request, "Cancelling: the job stops at its worker's next sign of life.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(back)
+    return redirect("jobs:detail", pk=job.pk)

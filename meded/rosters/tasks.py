@@ -64,6 +64,7 @@ def _solve(
         on_progress=watch,
         progress_kw="on_progress",
         method=settings.MEDED_JOB_PROCESS,
+        on_start=lambda pid: lifecycle.solver_started(job, pid),
     )
     return result
 

@@ -337,13 +337,16 @@ def _solve_job(request: HttpRequest, pk: uuid.UUID) -> tuple[Any, Roster]:
 @login_required
 def job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     j, roster = _solve_job(request, pk)
-    return render(request, "rosters/job.html", {"job": j, "roster": roster})
+    page = reverse("rosters:job", args=[j.pk])
+    return render(request, "rosters/job.html", {"job": j, "roster": roster, "job_page": page})
 
 
 @login_required
 def job_progress(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     j, roster = _solve_job(request, pk)
-    return render(request, "rosters/_job_progress.html", {"job": j, "roster": roster})
+    page = reverse("rosters:job", args=[j.pk])
+    ctx = {"job": j, "roster": roster, "job_page": page}
+    return render(request, "rosters/_job_progress.html", ctx)
 
 
 # --- On call now, my shifts ---------------------------------------------------------------

@@ -71,6 +71,7 @@ def _engine(job: Job, limit: float, fn: Any, *args: Any, progress: bool = False,
         on_progress=watch if progress else None,
         progress_kw="on_progress" if progress else None,
         method=settings.MEDED_JOB_PROCESS,
+        on_start=lambda pid: lifecycle.solver_started(job, pid),
         **kw,
     )
 

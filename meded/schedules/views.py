@@ -501,6 +501,7 @@ def _job_ctx(j: Any, version: ScheduleVersion) -> dict[str, Any]:
     points = (j.result or {}).get("progress", [])
     return {
         "job": j,
+        "job_page": reverse("schedules:job", args=[j.pk]),
         "version": version,
         "sy": version.schedule_year,
         "program": version.schedule_year.program,
