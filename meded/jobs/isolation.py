@@ -109,7 +109,7 @@ def run_isolated(
     on_progress: Callable[[Any], None] | None = None,
     progress_kw: str | None = None,
     method: str = "forkserver",
-    on_start: Callable[[int], None] | None = None,
+    on_start: Callable[[int], object] | None = None,
     **kwargs: Any,
 ) -> Any:
     """``fn(*args, **kwargs)`` in a child process; returns what it returned. ``fn`` must be

@@ -234,7 +234,7 @@ def test_cancelling_a_running_solve_kills_its_solver_and_saves_nothing():
     version = do_solve(chief, sy, time_limit=120)
     canceller.join()
     assert not errors, errors
-    job = Job.objects.get(pk=version.job_id)
+    job = Job.objects.get(pk=version.job_id or "")
     assert job.status == Job.Status.CANCELLED and job.cancelled_by == chief
     version.refresh_from_db()
     assert version.solver_status == "cancelled" and not version.assignments.exists()

@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_solve_leaves_a_failed_job_and_no_schedule(tmp_path)
     sy = load_schedule_demo(im)
     with override_settings(TASKS=DATABASE_TASKS):
         version = do_solve(User.objects.get(username="chief"), sy, time_limit=120)
-    job = Job.objects.get(pk=version.job_id)
+    job = Job.objects.get(pk=version.job_id or "")
     assert job.status == Job.Status.QUEUED
     log = tmp_path / "worker.log"
     first = worker("--interval", "0.2", log=log)
