@@ -15,6 +15,7 @@ from meded.audit import log as audit
 from meded.calendars import events as ev
 from meded.calendars.access import can_manage_feed
 from meded.calendars.models import CalendarFeed
+from meded.core.locking import lock
 from meded.org.models import Appointment, Person, Program
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -73,7 +74,7 @@ def do_get_or_create_feed(actor: Actor, person: Person) -> CalendarFeed:
 def do_reset_feed(actor: Actor, person: Person) -> CalendarFeed:
     """Revoke the person's live token (its URL answers 404 from now on) and issue a new one."""
     _require(actor, person)
-    Person.objects.select_for_update().filter(pk=person.pk).first()
+    lock(Person, person.pk)
     now = timezone.now()
     old = list(CalendarFeed.objects.filter(person=person, revoked_at__isnull=True))
     CalendarFeed.objects.filter(pk__in=[f.pk for f in old]).update(revoked_at=now)

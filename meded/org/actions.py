@@ -17,10 +17,20 @@ from django.utils import timezone
 from meded.accounts.access import can_manage_program
 from meded.audit import log as audit
 from meded.audit.models import AuditEntry
+from meded.core.locking import lock
 from meded.jobs.models import Job
 from meded.org import events as ev
 from meded.org import roster
-from meded.org.models import AcademicYear, Appointment, Leave, Person, Program, TraineeYear
+from meded.org.models import (
+    AcademicYear,
+    Appointment,
+    Leave,
+    Person,
+    Program,
+    Site,
+    Track,
+    TraineeYear,
+)
 from meded.org.roster import RosterError, RosterFileError, RosterRow
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -555,22 +565,83 @@ class TraineeUpdate:
     entries: int
 
 
+class StaleEdit(ValueError):
+    """The record changed since the form was opened: nothing was saved. ``changes`` is
+    {field: [value when the form was opened, value now]}, in words."""
+
+    def __init__(self, changes: dict[str, list[Any]]) -> None:
+        self.changes = changes
+        what = "; ".join(
+            f"{k}: {old or '(blank)'} → {new or '(blank)'}" for k, (old, new) in changes.items()
+        )
+        super().__init__(
+            "Someone else changed this record since you opened it, so nothing was saved "
+            f"({what}). Check the values now shown and save again."
+        )
+
+
+def _trainee_year(appt: Appointment, today: dt.date | None) -> tuple[dt.date, dt.date]:
+    day = roster.roster_day(appt.start_date, appt.end_date, today or timezone.localdate())
+    return AcademicYear.bounds_for(day)
+
+
+def trainee_snapshot(appointment: Appointment, today: dt.date | None = None) -> dict[str, Any]:
+    """The editable values of a trainee as an edit form opens them, JSON-safe (foreign keys
+    by id, dates as text): a later save compares the record with it (optimistic locking),
+    so a second editor's save never silently undoes the first's."""
+    person = appointment.person
+    out: dict[str, Any] = {f: getattr(person, f) or "" for f in TRAINEE_PERSON_FIELDS}
+    for name in TRAINEE_APPOINTMENT_FIELDS:
+        value = getattr(appointment, f"{name}_id" if name in ("track", "continuity_site") else name)
+        out[name] = value.isoformat() if isinstance(value, dt.date) else value
+    start, _ = _trainee_year(appointment, today)
+    out["pgy"] = (
+        TraineeYear.objects.filter(appointment=appointment, academic_year__start_date=start)
+        .values_list("pgy", flat=True)
+        .first()
+    )
+    return out
+
+
+def _in_words(name: str, value: Any) -> Any:
+    if value is None or value == "":
+        return ""
+    if name == "track":
+        return str(Track.objects.filter(pk=value).first() or value)
+    if name == "continuity_site":
+        return str(Site.objects.filter(pk=value).first() or value)
+    return value
+
+
 @transaction.atomic
 def do_update_trainee(
     actor: Actor,
     appointment: Appointment,
     values: dict[str, Any],
     *,
+    base: dict[str, Any] | None = None,
     today: dt.date | None = None,
 ) -> TraineeUpdate:
     """Change one trainee's person fields, appointment and this year's PGY; audited field by
-    field. `values` holds TRAINEE_PERSON_FIELDS, TRAINEE_APPOINTMENT_FIELDS and "pgy"."""
+    field. `values` holds TRAINEE_PERSON_FIELDS, TRAINEE_APPOINTMENT_FIELDS and "pgy".
+    ``base`` is the trainee_snapshot the editor started from: when the record has changed
+    since, StaleEdit is raised and nothing is written."""
     program = appointment.program
     if program is None or not can_manage_program(actor, program):
         raise PermissionDenied("Only the program's director and coordinators can edit trainees.")
-    # Lock both rows: two coordinators saving at once must not lose one's change silently.
-    person = Person.objects.select_for_update().get(pk=appointment.person_id)
-    appt = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    # Lock both rows (person, then appointment): two saves at once take turns, and the
+    # second compares the record with what its editor saw.
+    person = lock(Person, appointment.person_id)
+    appt = lock(Appointment, appointment.pk)
+    appt.person = person
+    if base is not None:
+        now = trainee_snapshot(appt, today)
+        if stale := {
+            k: [_in_words(k, base.get(k)), _in_words(k, now.get(k))]
+            for k in now
+            if k in base and base[k] != now[k]
+        }:
+            raise StaleEdit(stale)
     batch = uuid.uuid4().hex
     entries: list[AuditEntry] = []
 
@@ -599,8 +670,7 @@ def do_update_trainee(
         )
 
     if "pgy" in values:
-        day = roster.roster_day(appt.start_date, appt.end_date, today or timezone.localdate())
-        start, end = AcademicYear.bounds_for(day)
+        start, end = _trainee_year(appt, today)
         year, _ = AcademicYear.objects.get_or_create(
             start_date=start, defaults={"name": f"{start.year}-{end.year}", "end_date": end}
         )
@@ -675,7 +745,7 @@ def do_add_leave(
             f"({appointment.start_date} – {appointment.end_date or 'open'})."
         )
     # Lock the appointment so two coordinators cannot add overlapping leaves at once.
-    Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+    lock(Appointment, appointment.pk)
     clash = Leave.objects.filter(
         appointment=appointment, start_date__lte=end_date, end_date__gte=start_date
     ).first()

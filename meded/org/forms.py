@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core import signing
 
 from meded.org import roster
 from meded.org.models import Appointment, Leave, Person, Site, Track
@@ -31,6 +32,25 @@ class TraineeForm(forms.Form):
     continuity_site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False)
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # The record as the form opened it (signed): a save compares the record with it, so an
+    # edit made meanwhile by someone else is never overwritten (meded.org.actions.StaleEdit).
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    BASE_SALT = "meded.org.trainee-edit"
+
+    @classmethod
+    def base_token(cls, snapshot: dict[str, Any]) -> str:
+        return signing.dumps(snapshot, salt=cls.BASE_SALT, compress=True)
+
+    def clean_base(self) -> dict[str, Any] | None:
+        token = self.cleaned_data.get("base") or ""
+        if not token:
+            return None
+        try:
+            value = signing.loads(token, salt=self.BASE_SALT)
+        except signing.BadSignature:
+            raise forms.ValidationError("This form is out of date: reload the page.") from None
+        return value if isinstance(value, dict) else None
 
     def __init__(self, *args: Any, appointment: Appointment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,7 +14,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from meded.accounts import access
 from meded.core.paging import int_or_none, paginate, search_terms
 from meded.org import queries
-from meded.org.actions import LeaveError, do_add_leave, do_delete_leave, do_update_trainee
+from meded.org.actions import (
+    TRAINEE_APPOINTMENT_FIELDS,
+    TRAINEE_PERSON_FIELDS,
+    LeaveError,
+    StaleEdit,
+    do_add_leave,
+    do_delete_leave,
+    do_update_trainee,
+    trainee_snapshot,
+)
 from meded.org.forms import LeaveForm, TraineeForm
 from meded.org.models import (
     AcademicYear,
@@ -291,29 +300,39 @@ def trainee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     appt = access.get_trainee_appointment_for_manage(request.user, pk)
     person = appt.person
     year = queries.current_year()
-    pgy = appt.years.filter(academic_year=year).values_list("pgy", flat=True).first()
+    snapshot = trainee_snapshot(appt)
     initial = {
-        **{
-            f: getattr(person, f)
-            for f in (
-                "first_name",
-                "last_name",
-                "preferred_name",
-                "degrees",
-                "email",
-                "npi",
-                "medical_school",
-            )
-        },
-        **{
-            f: getattr(appt, f)
-            for f in ("track", "status", "continuity_site", "start_date", "end_date")
-        },
-        "pgy": pgy,
+        **{f: getattr(person, f) for f in TRAINEE_PERSON_FIELDS},
+        **{f: getattr(appt, f) for f in TRAINEE_APPOINTMENT_FIELDS},
+        "pgy": snapshot["pgy"],
+        "base": TraineeForm.base_token(snapshot),
     }
     form = TraineeForm(request.POST or None, appointment=appt, initial=initial)
     if request.method == "POST" and form.is_valid():
-        result = do_update_trainee(request.user, appt, form.cleaned_data)
+        try:
+            result = do_update_trainee(
+                request.user, appt, form.cleaned_data, base=form.cleaned_data["base"]
+            )
+        except StaleEdit as e:
+            # Keep what this editor typed, against the record as it is now: saving again
+            # applies it knowingly.
+            data = request.POST.copy()
+            data["base"] = TraineeForm.base_token(snapshot)
+            form = TraineeForm(data, appointment=appt, initial=initial)
+            form.is_valid()
+            form.add_error(None, str(e))
+            return render(
+                request,
+                "org/trainee_edit.html",
+                {
+                    "form": form,
+                    "appointment": appt,
+                    "person": person,
+                    "year": year,
+                    "conflict": e.changes,
+                },
+                status=409,
+            )
         if result.changed:
             messages.success(request, f"Saved {person.full_name}'s record.")
         else:

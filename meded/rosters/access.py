@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from meded.accounts.access import viewer_for
 from meded.org import queries
 from meded.org.models import Appointment, Program
+from meded.rosters.models import SwapRequest
 from meded.schedules.access import can_edit_schedule, can_read_schedule
 from meded.schedules.models import ScheduleYear
 
@@ -64,6 +66,28 @@ def get_schedule_year(acc: RosterAccess, pk: int) -> ScheduleYear:
     if sy is None:
         raise Http404("No such schedule year")
     return sy
+
+
+def visible_swaps(acc: RosterAccess) -> QuerySet[SwapRequest]:
+    """The program's swap requests the user may see: every one for an editor, their own
+    (offered or asked of them) for a resident."""
+    qs = SwapRequest.objects.filter(program=acc.program).select_related(
+        "from_appointment__person", "to_appointment__person", "program"
+    )
+    if acc.can_edit:
+        return qs
+    if acc.person_id is None:
+        return qs.none()
+    return qs.filter(
+        Q(from_appointment__person_id=acc.person_id) | Q(to_appointment__person_id=acc.person_id)
+    )
+
+
+def get_swap(acc: RosterAccess, swap_id: int) -> SwapRequest:
+    swap = visible_swaps(acc).filter(pk=swap_id).first()
+    if swap is None:
+        raise Http404("No such request")
+    return swap
 
 
 def require_signed_in_role(user: Any) -> None:

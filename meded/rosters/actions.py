@@ -783,6 +783,21 @@ def do_withdraw_swap(actor: Actor, swap: SwapRequest) -> SwapRequest:
     )
 
 
+SWAP_DECISIONS = ("accept", "decline", "approve", "reject", "withdraw")
+
+
+def do_swap_decision(actor: Actor, swap: SwapRequest, decision: str, note: str = "") -> SwapRequest:
+    """One of SWAP_DECISIONS by its name, for the screen and the API alike: the other
+    resident accepts or declines, a chief approves or rejects, the proposer withdraws."""
+    if decision in ("accept", "decline"):
+        return do_respond_swap(actor, swap, decision == "accept")
+    if decision in ("approve", "reject"):
+        return do_decide_swap(actor, swap, decision == "approve", note)
+    if decision == "withdraw":
+        return do_withdraw_swap(actor, swap)
+    raise RosterError(f"Decision: one of {', '.join(SWAP_DECISIONS)}.")
+
+
 # --- Settings and templates -----------------------------------------------------------------
 
 

@@ -6,6 +6,9 @@ GET  /api/rosters/{slug}/shifts?block=&year=     a block's shifts (published; ed
                                                  draft=true); block defaults to today's
 GET  /api/rosters/{slug}/swaps                   the swap requests the user may see
 POST /api/rosters/{slug}/swaps                   propose a swap or give-away of my shift
+POST /api/rosters/{slug}/swaps/{id}/{decision}   accept, decline (the other resident),
+                                                 approve, reject (a chief), withdraw (the
+                                                 proposer); 409 when the request has moved on
 
 ``block`` is 1-based; ``year`` defaults to the schedule year that contains today. Same access
 as the screens: 404 for what the user may not see, 403 for a reader asking to change."""
@@ -13,12 +16,12 @@ as the screens: 404 for what the user may not see, 403 for a reader asking to ch
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -176,11 +179,7 @@ def shifts(
 @router.get("/{slug}/swaps", response=list[SwapOut])
 def swaps(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     acc = _program(request, slug)
-    qs = SwapRequest.objects.filter(program=acc.program)
-    if not acc.can_edit:
-        mine = [a.pk for a in access.own_appointments(request.user)]
-        qs = qs.filter(from_appointment__in=mine) | qs.filter(to_appointment__in=mine)
-    return [_swap_out(w) for w in qs.order_by("-created_at")[:500]]
+    return [_swap_out(w) for w in access.visible_swaps(acc).order_by("-created_at")[:500]]
 
 
 @router.post("/{slug}/swaps", response={201: SwapOut})
@@ -215,3 +214,32 @@ def propose_swap(request: HttpRequest, slug: str, payload: SwapIn) -> Status[dic
     except actions.RosterError as e:
         raise HttpError(400, str(e)) from e
     return Status(201, _swap_out(w))
+
+
+class DecisionIn(Schema):
+    note: str = Field("", max_length=300)
+
+
+@router.post("/{slug}/swaps/{swap_id}/{decision}", response=SwapOut)
+def decide_swap(
+    request: HttpRequest,
+    slug: str,
+    swap_id: int,
+    decision: Literal["accept", "decline", "approve", "reject", "withdraw"],
+    payload: DecisionIn | None = None,
+) -> dict[str, Any]:
+    """Decide a swap request, through the same actions as the swaps screen: the other
+    resident accepts or declines, a chief approves or rejects (never their own), the proposer
+    withdraws. 403 for a decision that is not the user's to make; 409 when the request is no
+    longer waiting for it or the checks refuse it (the problems are in the message)."""
+    acc = _program(request, slug)
+    swap = access.get_swap(acc, swap_id)
+    try:
+        swap = actions.do_swap_decision(
+            request.user, swap, decision, payload.note if payload else ""
+        )
+    except PermissionDenied as e:
+        raise HttpError(403, str(e)) from e
+    except actions.RosterError as e:
+        raise HttpError(409, str(e)) from e
+    return _swap_out(swap)

@@ -497,28 +497,14 @@ def swap_options(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def swap_action(request: HttpRequest, slug: str, swap_id: int) -> HttpResponse:
     acc = access.get_program(request.user, slug)
-    swap = (
-        SwapRequest.objects.filter(pk=swap_id, program=acc.program)
-        .select_related("from_appointment__person", "to_appointment__person", "program")
-        .first()
-    )
-    if swap is None:
-        raise Http404("No such request")
+    swap = access.get_swap(acc, swap_id)
     if (refused := _post_only(request)) is not None:
         return refused
     what = request.POST.get("action", "")
+    if what not in actions.SWAP_DECISIONS:
+        raise Http404("No such action")
     try:
-        if what in ("accept", "decline"):
-            actions.do_respond_swap(request.user, swap, what == "accept")
-        elif what in ("approve", "reject"):
-            actions.do_decide_swap(
-                request.user, swap, what == "approve", request.POST.get("note", "")
-            )
-        elif what == "withdraw":
-            actions.do_withdraw_swap(request.user, swap)
-        else:
-            raise Http404("No such action")
-        swap.refresh_from_db()
+        swap = actions.do_swap_decision(request.user, swap, what, request.POST.get("note", ""))
         messages.success(request, f"The request is now: {swap.get_status_display().lower()}.")
     except actions.RosterError as e:
         messages.error(request, str(e))

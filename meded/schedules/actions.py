@@ -260,10 +260,11 @@ def do_set_assignment(
         raise ScheduleError("No such resident in this program.")
     with transaction.atomic():
         version = _locked_draft(version)
+        # The version's lock already serializes edits of its cells; this reads the cell.
         cell = (
-            Assignment.objects.select_for_update()
-            .select_related("rotation")
+            Assignment.objects.select_related("rotation")
             .filter(version=version, appointment=appt, block=block)
+            .order_by()
             .first()
         )
         old = cell.rotation.code if cell else None
@@ -725,9 +726,7 @@ def do_update_schedule_year(actor: Actor, sy: ScheduleYear, data: dict[str, Any]
     """Change the year's calendar: blocks, block length, start, request window, solve time."""
     _require_editor(actor, sy)
     with transaction.atomic():
-        locked = (
-            ScheduleYear.objects.select_for_update().select_related("academic_year").get(pk=sy.pk)
-        )
+        locked = lock(ScheduleYear, sy.pk, "academic_year")
         values = {k: data.get(k, getattr(locked, k)) for k in config.YEAR_FIELDS}
         if errors := config.year_errors(locked, values):
             raise ConfigError(errors)
@@ -786,7 +785,7 @@ def do_save_rotation(
         raise ScheduleError("That rotation belongs to another program.")
     with transaction.atomic():
         if rotation is not None:
-            rotation = Rotation.objects.select_for_update().get(pk=rotation.pk)
+            rotation = lock(Rotation, rotation.pk)
         values = _rotation_values(data, rotation, sy.program_id)
         if errors := config.rotation_errors(sy, values, rotation):
             raise ConfigError(errors)
@@ -814,7 +813,8 @@ def do_save_rotation(
 
 
 def _rename_in_rules(actor: Actor, sy: ScheduleYear, old: str, new: str) -> None:
-    for year in ScheduleYear.objects.select_for_update().filter(program_id=sy.program_id):
+    years = ScheduleYear.objects.filter(program_id=sy.program_id).order_by("pk")
+    for year in years.select_for_update(of=("self",)):
         doc = config.rename_rotation_in_rules(year.rules, old, new)
         if doc == year.rules:
             continue
@@ -917,11 +917,7 @@ def _save_rules(
 
 
 def _locked_year(sy: ScheduleYear) -> ScheduleYear:
-    return (
-        ScheduleYear.objects.select_for_update()
-        .select_related("program", "academic_year")
-        .get(pk=sy.pk)
-    )
+    return lock(ScheduleYear, sy.pk, "program", "academic_year")
 
 
 def do_save_rule(

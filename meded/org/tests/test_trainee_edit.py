@@ -132,3 +132,42 @@ def test_the_person_page_offers_edit_to_a_coordinator_only(as_user):
     page = f"/org/people/{appt.person_id}/"
     assert url(appt).encode() in as_user("coordinator").get(page).content
     assert url(appt).encode() not in as_user("chief").get(page).content
+
+
+def opened_form(client, appt):
+    """The hidden token of the form as it opens now (what the editor's browser holds)."""
+    form = client.get(url(appt)).context["form"]
+    return form.initial["base"]
+
+
+def test_a_save_from_a_form_opened_before_another_save_is_refused_and_says_what_changed(
+    as_user, users
+):
+    from meded.org.actions import do_update_trainee
+
+    appt = resident_appointment()
+    coordinator = as_user("coordinator")
+    base = opened_form(coordinator, appt)
+    # The director changes the e-mail while the coordinator's form is open.
+    do_update_trainee(users["director"], appt, {"email": "new.address@hospital.example"})
+    r = coordinator.post(url(appt), form_data(appt, status="leave", base=base))
+    assert r.status_code == 409
+    html = r.content.decode()
+    assert "Someone else changed this record" in html and "new.address@hospital.example" in html
+    appt.refresh_from_db()
+    assert appt.status == "active"  # nothing of the stale save was written
+    assert appt.person.email == "new.address@hospital.example"  # nor undone
+    # The page now holds the record as it is: saving again applies the change knowingly.
+    fresh = r.context["form"].data["base"]
+    r = coordinator.post(url(appt), form_data(appt, status="leave", base=fresh))
+    assert r.status_code == 302
+    appt.refresh_from_db()
+    assert appt.status == "leave" and appt.person.email == "new.address@hospital.example"
+
+
+def test_a_forged_form_token_is_refused(as_user):
+    appt = resident_appointment()
+    r = as_user("coordinator").post(url(appt), form_data(appt, status="leave", base="forged"))
+    assert r.status_code == 200 and "out of date" in r.content.decode()
+    appt.refresh_from_db()
+    assert appt.status == "active"
