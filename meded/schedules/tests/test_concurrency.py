@@ -29,12 +29,14 @@ def committed_demo() -> None:
 
 
 def other_rotation(cell: Assignment) -> Rotation:
-    return (
+    found = (
         Rotation.objects.filter(program_id=cell.rotation.program_id)
         .exclude(pk=cell.rotation_id)
         .order_by("code")
         .first()
     )
+    assert found is not None
+    return found
 
 
 def test_a_cell_edited_while_its_version_is_published_is_saved_before_the_publish_or_refused(
