@@ -217,6 +217,18 @@ def get_person_for_view(user: Any, pk: int) -> Person:
     return person
 
 
+def can_see_leave_reasons(user: Any, appointment: Appointment) -> bool:
+    """A leave's kind (medical, parental, ...) and note are for the trainee, the program's
+    director, associate directors and coordinators, and the GME office. Faculty and chief
+    residents see that a person is away, not why."""
+    v = viewer_for(user)
+    if v.person_id is not None and v.person_id == appointment.person_id:
+        return True
+    return appointment.program_id is not None and (
+        v.is_gme_admin or bool(v.roles_in(appointment.program_id) & MANAGER_ROLES)
+    )
+
+
 def require_any_role(user: Any) -> Viewer:
     """Internal pages: a signed-in user with no role at all is refused."""
     v = viewer_for(user)

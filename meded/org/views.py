@@ -221,6 +221,9 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
                 and a.program
                 and access.can_manage_program(request.user, a.program)
             },
+            "leave_reasons": {
+                a.pk for a in appointments if access.can_see_leave_reasons(request.user, a)
+            },
         },
     )
 
