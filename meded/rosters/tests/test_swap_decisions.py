@@ -3,6 +3,9 @@ approving a swap they are part of."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
@@ -19,6 +22,15 @@ pytestmark = pytest.mark.django_db
 JSON = "application/json"
 
 
+@dataclass
+class Offer:
+    swap: SwapRequest
+    shift: Any
+    giver: Any
+    taker: Any
+    url: str
+
+
 def client_of(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -33,11 +45,14 @@ def offered(future_block, put, residents_with_logins):
     )
     swap = actions.do_propose_swap(user_of(giver), shift, taker.pk)
     slug = future_block.roster.schedule_year.program.slug
-    return swap, shift, giver, taker, f"/api/rosters/{slug}/swaps/{swap.pk}"
+    return Offer(swap, shift, giver, taker, f"/api/rosters/{slug}/swaps/{swap.pk}")
 
 
 def test_the_other_resident_accepts_and_a_chief_approves_through_the_api(offered, as_user):
-    swap, shift, giver, taker, url = offered
+    swap = offered.swap
+    shift = offered.shift
+    taker = offered.taker
+    url = offered.url
     r = client_of(user_of(taker)).post(f"{url}/accept", {}, content_type=JSON)
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "pending" and r.json()["check_result"]["ok"]
@@ -50,7 +65,9 @@ def test_the_other_resident_accepts_and_a_chief_approves_through_the_api(offered
 
 
 def test_a_decision_that_is_not_the_users_to_make_is_refused(offered, as_user):
-    swap, shift, giver, taker, url = offered
+    swap = offered.swap
+    giver = offered.giver
+    url = offered.url
     # The proposer cannot accept their own offer; a chief cannot approve before acceptance.
     assert client_of(user_of(giver)).post(f"{url}/accept", {}, content_type=JSON).status_code == 403
     assert as_user("chief").post(f"{url}/approve", {}, content_type=JSON).status_code == 409
@@ -67,7 +84,9 @@ def test_a_decision_that_is_not_the_users_to_make_is_refused(offered, as_user):
 
 
 def test_the_proposer_withdraws_through_the_api_and_a_late_accept_gets_409(offered):
-    swap, shift, giver, taker, url = offered
+    giver = offered.giver
+    taker = offered.taker
+    url = offered.url
     assert (
         client_of(user_of(giver)).post(f"{url}/withdraw", {}, content_type=JSON).json()["status"]
         == "withdrawn"
@@ -77,7 +96,9 @@ def test_the_proposer_withdraws_through_the_api_and_a_late_accept_gets_409(offer
 
 
 def test_a_resident_sees_only_their_own_swap_requests(offered, as_user):
-    swap, shift, giver, taker, url = offered
+    swap = offered.swap
+    taker = offered.taker
+    url = offered.url
     slug = url.split("/")[3]
     assert as_user("resident").get(f"/api/rosters/{slug}/swaps").json() == []
     assert [
@@ -87,7 +108,11 @@ def test_a_resident_sees_only_their_own_swap_requests(offered, as_user):
 
 
 def test_a_chief_resident_cannot_approve_their_own_give_away(offered, users, im):
-    swap, shift, giver, taker, url = offered
+    swap = offered.swap
+    shift = offered.shift
+    giver = offered.giver
+    taker = offered.taker
+    url = offered.url
     ProgramRole.objects.create(
         program=im, person=giver.person, role=ProgramRole.Role.CHIEF_RESIDENT
     )
