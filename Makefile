@@ -45,6 +45,7 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy meded benchmarks
+	$(BIN)/mypy --strict meded/engine $(wildcard meded/*/actions.py)
 	$(BIN)/lint-imports
 
 format: $(VENV)/.stamp-dev

@@ -100,7 +100,7 @@ def viewer_for(user: Any) -> Viewer:
     """The user's roles; cached on the user object for the rest of the request."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    cached = getattr(user, "_meded_viewer", None)
+    cached: Viewer | None = getattr(user, "_meded_viewer", None)
     if cached is not None:
         return cached
     today = timezone.localdate()

@@ -116,7 +116,9 @@ def rotation_of(sy: ScheduleYear, appointment_id: int, day: dt.date) -> Rotation
     return a.rotation if a else None
 
 
-def leave_days(appointment_ids: Iterable[int], first: dt.date, last: dt.date) -> dict[int, set]:
+def leave_days(
+    appointment_ids: Iterable[int], first: dt.date, last: dt.date
+) -> dict[int, set[dt.date]]:
     out: dict[int, set[dt.date]] = defaultdict(set)
     for appt_id, start, end in Leave.objects.filter(
         appointment_id__in=list(appointment_ids), start_date__lte=last, end_date__gte=first
@@ -270,7 +272,7 @@ def _rotation_problem(
     roster: Roster,
     day0: dt.date,
     holidays: dict[dt.date, str],
-    leave: dict[int, set],
+    leave: dict[int, set[dt.date]],
     before: dict[int, list[Shift]],
     kept: list[Shift],
     past_days: set[dt.date],

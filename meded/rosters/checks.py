@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
@@ -137,7 +138,7 @@ def intervals(shifts: Iterable[Shift | NewShift], leave: Sequence[Interval] = ()
     return out
 
 
-def _key(f: Finding) -> tuple:
+def _key(f: Finding) -> tuple[Any, ...]:
     return (f.rule, f.severity, f.start, f.end, f.value)
 
 

@@ -34,6 +34,7 @@ from meded.schedules.models import (
     TimingWish,
     VacationRequest,
 )
+from meded.schedules.rules import RULE_KINDS
 
 Actor = AbstractBaseUser | AnonymousUser | None
 SOLVE_JOB = "schedule_solve"
@@ -749,7 +750,9 @@ def do_update_schedule_year(actor: Actor, sy: ScheduleYear, data: dict[str, Any]
     return sy
 
 
-def _rotation_values(data: dict[str, Any], rotation: Rotation | None, program_id: int) -> dict:
+def _rotation_values(
+    data: dict[str, Any], rotation: Rotation | None, program_id: int
+) -> dict[str, Any]:
     if rotation is not None:
         base = {k: getattr(rotation, k) for k in config.ROTATION_FIELDS}
     else:
@@ -898,7 +901,7 @@ def _rule_index(items: list[Any], rule_id: str) -> int | None:
 
 
 def _save_rules(
-    actor: Actor, locked: ScheduleYear, doc: dict[str, Any], changes: dict, note: str
+    actor: Actor, locked: ScheduleYear, doc: dict[str, Any], changes: audit.Changes, note: str
 ) -> None:
     old = locked.rules
     if problem := config.rules_problem(doc, locked, old=old):
@@ -931,7 +934,7 @@ def do_save_rule(
     """Add a rule of one kind to the year's rules, or replace the rule ``old_id``. The whole
     document must still be valid (ConfigError names the path otherwise)."""
     _require_editor(actor, sy)
-    if kind not in config.RULE_KINDS:
+    if kind not in RULE_KINDS:
         raise ScheduleError(f"No kind of rule {kind!r}.")
     with transaction.atomic():
         locked = _locked_year(sy)
@@ -964,7 +967,7 @@ def do_save_rule(
 
 def do_delete_rule(actor: Actor, sy: ScheduleYear, kind: str, rule_id: str) -> None:
     _require_editor(actor, sy)
-    if kind not in config.RULE_KINDS:
+    if kind not in RULE_KINDS:
         raise ScheduleError(f"No kind of rule {kind!r}.")
     with transaction.atomic():
         locked = _locked_year(sy)

@@ -61,7 +61,7 @@ def test_a_failing_compiler_leaves_no_stamp(
     def fails(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(cmd, 1, "", "error: something mypyc disliked")
 
-    monkeypatch.setattr(native.subprocess, "run", fails)
+    monkeypatch.setattr(subprocess, "run", fails)
     assert native.build(force=True) == 1
     assert not native.current("meded/engine/blocks/local.py")
     assert "plain Python" in capsys.readouterr().out
@@ -73,7 +73,7 @@ def test_a_missing_compiler_leaves_no_stamp(
     def missing(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
         raise FileNotFoundError(cmd[0])
 
-    monkeypatch.setattr(native.subprocess, "run", missing)
+    monkeypatch.setattr(subprocess, "run", missing)
     assert native.build(force=True) == 1
     assert not native.current("meded/engine/blocks/local.py")
 
@@ -87,7 +87,7 @@ def test_a_build_copies_the_modules_and_stamps_them(
             (out / name).write_bytes(b"\x7fELF")
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
-    monkeypatch.setattr(native.subprocess, "run", compiles)
+    monkeypatch.setattr(subprocess, "run", compiles)
     assert native.build(force=True) == 0
     assert sorted(p.name for p in (build_dir / PKG).iterdir()) == [
         "local.cpython-311-x86_64-linux-gnu.so",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from meded.engine.roster import (
     AcgmeRules,
     CoverRequirement,
@@ -23,7 +25,7 @@ NIGHT = ShiftType("N", start_minute=19 * 60, length_minutes=12 * 60, night=True)
 CALL = ShiftType("C", start_minute=7 * 60, length_minutes=24 * 60, in_house_call=True)
 
 
-def wanted(horizon: int, shift: str = "D", target: int = 1, weight: int = 10) -> tuple:
+def wanted(horizon: int, shift: str = "D", target: int = 1, weight: int = 10) -> tuple[Any, ...]:
     """Cover that wants ``target`` people on ``shift`` every day (soft, under costs weight)."""
     return tuple(
         CoverRequirement(d, shift, target=target, under_weight=weight, over_weight=0)

@@ -74,7 +74,9 @@ def warnings(found: list[Finding], rule: str | None = None) -> list[Finding]:
 
 
 @pytest.mark.parametrize(("extra_minutes", "expected"), [(0, None), (1, 80.01), (60, 80.25)])
-def test_w1_exactly_80_hours_a_week_over_a_four_week_rotation_passes(extra_minutes, expected):
+def test_w1_exactly_80_hours_a_week_over_a_four_week_rotation_passes(
+    extra_minutes: int, expected: float | None
+) -> None:
     shifts = weekdays(MON, 4, 16)  # 20 x 16 h = 320 h = 4 x 80
     last = shifts[-1]
     shifts[-1] = iv(last.start, 16 + extra_minutes / 60)
@@ -87,7 +89,7 @@ def test_w1_exactly_80_hours_a_week_over_a_four_week_rotation_passes(extra_minut
     assert (f.start, f.end) == (at(MON), at(day(28)))
 
 
-def test_w1_a_two_week_rotation_is_averaged_over_its_two_weeks():
+def test_w1_a_two_week_rotation_is_averaged_over_its_two_weeks() -> None:
     consult = Rotation("Consult", MON, day(13))
     hours = weekdays(MON, 2, 16)  # 160 h in 2 weeks = 80 a week
     assert violations(check_w1_weekly_hours(hours, [consult])) == []
@@ -98,7 +100,7 @@ def test_w1_a_two_week_rotation_is_averaged_over_its_two_weeks():
     assert violations(check_w1_weekly_hours(hours, [WARDS])) == []
 
 
-def test_w1_leave_days_leave_numerator_and_denominator():
+def test_w1_leave_days_leave_numerator_and_denominator() -> None:
     leave = Interval(at(day(21)), at(day(28)), Kind.LEAVE)  # the fourth week
     work = weekdays(MON, 3, 16)  # 240 h in three weeks = 3 x 80: the whole budget
     assert violations(check_w1_weekly_hours([*work, leave], [WARDS])) == []
@@ -110,7 +112,7 @@ def test_w1_leave_days_leave_numerator_and_denominator():
     assert violations(check_w1_weekly_hours(work, [WARDS])) == []
 
 
-def test_w1_a_leave_day_is_a_whole_local_day_of_leave():
+def test_w1_a_leave_day_is_a_whole_local_day_of_leave() -> None:
     work = [*weekdays(MON, 3, 16), iv(at(day(21), 6), 5)]  # 245 h
     week = Interval(at(day(21), 12), at(day(28)), Kind.LEAVE)  # 6 whole days + an afternoon
     # 245 h over 22 days = 77.95 a week: the half day of leave stays in the denominator.
@@ -121,7 +123,7 @@ def test_w1_a_leave_day_is_a_whole_local_day_of_leave():
     assert f.value == 80.19
 
 
-def test_w1_work_logged_on_a_leave_day_keeps_the_day_and_its_hours():
+def test_w1_work_logged_on_a_leave_day_keeps_the_day_and_its_hours() -> None:
     leave = Interval(at(day(21)), at(day(28)), Kind.LEAVE)
     work = [*weekdays(MON, 3, 16), iv(at(day(22), 8), 8)]  # 248 h, one day of it on leave
     # Counted: 248 h over 22 days = 78.9 a week (hiding both would give 240 / 21 days).
@@ -130,7 +132,7 @@ def test_w1_work_logged_on_a_leave_day_keeps_the_day_and_its_hours():
     assert violations(check_w1_weekly_hours([*work, leave], [WARDS])) == []
 
 
-def test_w1_moonlighting_and_activated_home_call_count():
+def test_w1_moonlighting_and_activated_home_call_count() -> None:
     work = weekdays(MON, 4, 15)  # 300 h
     assert violations(check_w1_weekly_hours(work, [WARDS])) == []
     extra = [
@@ -142,13 +144,13 @@ def test_w1_moonlighting_and_activated_home_call_count():
     assert f.value == 80.25
 
 
-def test_w1_overlapping_intervals_are_counted_once():
+def test_w1_overlapping_intervals_are_counted_once() -> None:
     work = weekdays(MON, 4, 16)  # 320 h
     teaching = [iv(at(day(d), 12), 1, "education") for d in (0, 1, 2)]  # inside shifts
     assert violations(check_w1_weekly_hours(work + teaching, [WARDS])) == []
 
 
-def test_w1_rolling_window_warns_where_the_rotation_average_passes():
+def test_w1_rolling_window_warns_where_the_rotation_average_passes() -> None:
     ward_b = Rotation("Wards B", day(28), day(55))
     light = weekdays(MON, 2, 12)  # weeks 1-2: 60 h a week
     heavy = weekdays(day(14), 4, 19)  # weeks 3-6: 95 h a week
@@ -165,14 +167,14 @@ def test_w1_rolling_window_warns_where_the_rotation_average_passes():
     assert [f.value for f in violations(found)] == [95.0]
 
 
-def test_w1_rolling_warning_can_be_switched_off():
+def test_w1_rolling_warning_can_be_switched_off() -> None:
     ward_b = Rotation("Wards B", day(28), day(55))
     work = weekdays(MON, 2, 12) + weekdays(day(14), 4, 19) + weekdays(day(42), 2, 12)
     quiet = replace(ACGME_2023, rolling_window_warning=False)
     assert check_w1_weekly_hours(work, [WARDS, ward_b], ruleset=quiet) == []
 
 
-def test_w1_88_hour_exception_rule_set_accepts_85_hours():
+def test_w1_88_hour_exception_rule_set_accepts_85_hours() -> None:
     work = weekdays(MON, 4, 17)  # 340 h = 85 a week
     (f,) = violations(check_w1_weekly_hours(work, [WARDS]))
     assert (f.value, f.limit) == (85.0, 80.0)
@@ -183,14 +185,14 @@ def test_w1_88_hour_exception_rule_set_accepts_85_hours():
     assert (f.value, f.limit) == (90.0, 88.0)
 
 
-def test_w1_without_rotations_averages_four_week_periods_from_the_first_interval():
+def test_w1_without_rotations_averages_four_week_periods_from_the_first_interval() -> None:
     start = day(2)  # Wednesday 8 July
     work = weekdays(start, 4, 17)  # 340 h from the first interval: 85 a week
     (f,) = violations(check_w1_weekly_hours(work))
     assert (f.start, f.end, f.value) == (at(start), at(day(28, start)), 85.0)
 
 
-def test_w1_a_25_hour_call_across_the_november_change_counts_25_hours():
+def test_w1_a_25_hour_call_across_the_november_change_counts_25_hours() -> None:
     sat = dt.date(2026, 10, 31)  # clocks go back at 2:00 on Sunday 1 November 2026
     call = Interval(at(sat, 7), at(sat + dt.timedelta(days=1), 7), Kind.IN_HOUSE_CALL)
     tl = Timeline.build([call])
@@ -203,7 +205,9 @@ def test_w1_a_25_hour_call_across_the_november_change_counts_25_hours():
 
 
 @pytest.mark.parametrize(("gap_minutes", "expected"), [(8 * 60, None), (8 * 60 - 1, 7.98)])
-def test_w2_eight_hours_between_shifts_is_a_warning_not_a_violation(gap_minutes, expected):
+def test_w2_eight_hours_between_shifts_is_a_warning_not_a_violation(
+    gap_minutes: int, expected: float | None
+) -> None:
     first = iv(at(MON, 7), 12)  # ends 19:00
     second = iv(at(MON, 19) + dt.timedelta(minutes=gap_minutes), 10)
     found = check_person([first, second], [WARDS], pgy=2)
@@ -216,13 +220,13 @@ def test_w2_eight_hours_between_shifts_is_a_warning_not_a_violation(gap_minutes,
     assert (f.start, f.end) == (at(MON, 19), second.start)
 
 
-def test_w2_activated_home_call_is_not_a_shift():
+def test_w2_activated_home_call_is_not_a_shift() -> None:
     shifts = [iv(at(MON, 7), 12), iv(at(day(1), 7), 12)]  # 12 h apart
     page = iv(at(MON, 23), 1, "at_home_call")  # would leave 4 h and 7 h gaps
     assert check_w2_time_between_shifts([*shifts, page]) == []
 
 
-def test_w2_ten_hours_under_the_2011_rules():
+def test_w2_ten_hours_under_the_2011_rules() -> None:
     shifts = [iv(at(MON, 7), 12), iv(at(MON, 19) + dt.timedelta(hours=9), 8)]
     assert check_w2_time_between_shifts(shifts) == []
     (f,) = check_w2_time_between_shifts(shifts, ruleset=ACGME_2011)
@@ -233,7 +237,9 @@ def test_w2_ten_hours_under_the_2011_rules():
 
 
 @pytest.mark.parametrize(("rest_minutes", "expected"), [(14 * 60, None), (14 * 60 - 1, 13.98)])
-def test_w3_fourteen_hours_after_24_hour_call_met_or_missed_by_a_minute(rest_minutes, expected):
+def test_w3_fourteen_hours_after_24_hour_call_met_or_missed_by_a_minute(
+    rest_minutes: int, expected: float | None
+) -> None:
     call = iv(at(MON, 7), 24, "in_house_call")
     after = at(day(1), 7) + dt.timedelta(minutes=rest_minutes)
     found = check_person([call, iv(after, 10)], [WARDS], pgy=2)
@@ -246,7 +252,7 @@ def test_w3_fourteen_hours_after_24_hour_call_met_or_missed_by_a_minute(rest_min
     assert warnings(found, "W2") == []  # the same gap is W3's, not reported twice
 
 
-def test_w3_a_short_rest_after_call_is_a_w3_violation_not_also_a_w2_warning():
+def test_w3_a_short_rest_after_call_is_a_w3_violation_not_also_a_w2_warning() -> None:
     call = iv(at(MON, 7), 24, "in_house_call")
     found = check_person([call, iv(at(day(1), 14), 8)], [WARDS], pgy=2)
     assert [(f.rule, f.severity, f.value) for f in found] == [("W3", Severity.VIOLATION, 7.0)]
@@ -255,14 +261,14 @@ def test_w3_a_short_rest_after_call_is_a_w3_violation_not_also_a_w2_warning():
     assert [(f.rule, f.severity, f.value) for f in found] == [("W2", Severity.WARNING, 7.0)]
 
 
-def test_w3_day_shift_then_overnight_call_is_24_hours_of_call_and_crosses_midnight():
+def test_w3_day_shift_then_overnight_call_is_24_hours_of_call_and_crosses_midnight() -> None:
     work = [iv(at(MON, 7), 10), iv(at(MON, 17), 14, "in_house_call")]  # 07:00 to 07:00
     assert check_w3_rest_after_call([*work, iv(at(day(1), 21), 8)]) == []
     (f,) = check_w3_rest_after_call([*work, iv(at(day(1), 19), 8)])
     assert f.value == 12.0
 
 
-def test_w3_activated_home_call_interrupts_the_rest():
+def test_w3_activated_home_call_interrupts_the_rest() -> None:
     call = iv(at(MON, 7), 24, "in_house_call")
     next_shift = iv(at(day(1), 21), 10)
     assert check_w3_rest_after_call([call, next_shift]) == []
@@ -271,7 +277,7 @@ def test_w3_activated_home_call_interrupts_the_rest():
     assert (f.value, f.end) == (8.0, at(day(1), 15))
 
 
-def test_w3_does_not_apply_after_a_shift_shorter_than_24_hours():
+def test_w3_does_not_apply_after_a_shift_shorter_than_24_hours() -> None:
     call = iv(at(MON, 17), 14, "in_house_call")  # overnight call alone: 14 h
     assert check_w3_rest_after_call([call, iv(at(day(1), 17), 8)]) == []
 
@@ -285,7 +291,9 @@ def twelves(first: dt.date, n: int, skip: set[int]) -> list[Interval]:
 
 
 @pytest.mark.parametrize(("evening", "expected"), [((19, 0), None), ((18, 59), 3)])
-def test_w4_a_day_off_of_23h59m_is_not_a_day_off(evening, expected):
+def test_w4_a_day_off_of_23h59m_is_not_a_day_off(
+    evening: tuple[int, int], expected: int | None
+) -> None:
     # Sundays 12, 19 and 26 July are off (36 h free each); the last Sunday, 2 August, has an
     # evening shift after Saturday's day shift, leaving 24 h free, or 23 h 59 min.
     work = [*twelves(MON, 27, {6, 13, 20}), iv(at(day(27), *evening), 4)]
@@ -298,7 +306,7 @@ def test_w4_a_day_off_of_23h59m_is_not_a_day_off(evening, expected):
     assert (f.start, f.end, f.period) == (at(MON), at(day(28)), "Wards")
 
 
-def test_w4_at_home_call_on_a_free_day_makes_it_not_free():
+def test_w4_at_home_call_on_a_free_day_makes_it_not_free() -> None:
     work = [*twelves(MON, 27, {6, 13, 20}), iv(at(day(27), 19), 4)]
     assert check_w4_days_off(work, [WARDS]) == []
     page = iv(at(day(27), 9), 1, "at_home_call")
@@ -306,7 +314,7 @@ def test_w4_at_home_call_on_a_free_day_makes_it_not_free():
     assert f.value == 3
 
 
-def test_w4_48_hours_free_is_two_days_off():
+def test_w4_48_hours_free_is_two_days_off() -> None:
     # Two weekends free from Saturday 07:00 to Monday 07:00 (48 h): four days off.
     work = twelves(MON, 28, {4, 5, 6, 18, 19, 20})
     work += [iv(at(day(4), 13), 18), iv(at(day(18), 13), 18)]  # Friday 13:00 to Sat 07:00
@@ -316,7 +324,7 @@ def test_w4_48_hours_free_is_two_days_off():
     assert f.value == 3
 
 
-def test_w4_spring_forward_day_is_23_hours_and_not_a_day_off():
+def test_w4_spring_forward_day_is_23_hours_and_not_a_day_off() -> None:
     first = dt.date(2026, 3, 2)  # Monday; clocks go forward on Sunday 8 March 2026
     block = Rotation("March", first, first + dt.timedelta(days=27))
     for sunday, expected in ((6, [3]), (13, [])):  # the evening shift on 8 or 15 March
@@ -325,7 +333,7 @@ def test_w4_spring_forward_day_is_23_hours_and_not_a_day_off():
         assert [f.value for f in check_w4_days_off(work, [block])] == expected
 
 
-def test_w4_leave_days_are_neither_required_nor_counted():
+def test_w4_leave_days_are_neither_required_nor_counted() -> None:
     leave = Interval(at(day(21)), at(day(28)), Kind.LEAVE)  # the fourth week
     work = twelves(MON, 21, {6, 13, 20})  # three days off in three weeks
     assert check_w4_days_off([*work, leave], [WARDS]) == []
@@ -337,13 +345,13 @@ def test_w4_leave_days_are_neither_required_nor_counted():
 # --- W6/W7: 24 hours of continuous duty plus 4 for transitions -----------------------------
 
 
-def test_w6_w7_a_24_hour_call_across_midnight_is_within_the_limit():
+def test_w6_w7_a_24_hour_call_across_midnight_is_within_the_limit() -> None:
     call = iv(at(MON, 7), 24, "in_house_call")
     assert call.end == at(day(1), 7)
     assert check_w6_w7_continuous_duty([call]) == []
 
 
-def test_w6_w7_touching_intervals_are_one_period_and_transition_time_is_a_warning():
+def test_w6_w7_touching_intervals_are_one_period_and_transition_time_is_a_warning() -> None:
     call = iv(at(MON, 7), 24, "in_house_call")
     handover = iv(call.end, 4)  # 28 h continuous
     (f,) = check_w6_w7_continuous_duty([call, handover])
@@ -354,13 +362,13 @@ def test_w6_w7_touching_intervals_are_one_period_and_transition_time_is_a_warnin
     assert (f.rule, f.severity, f.value, f.limit) == ("W6", Severity.VIOLATION, 28.02, 28.0)
 
 
-def test_w6_w7_a_gap_of_a_minute_splits_the_period():
+def test_w6_w7_a_gap_of_a_minute_splits_the_period() -> None:
     call = iv(at(MON, 7), 24, "in_house_call")
     later = iv(call.end + dt.timedelta(minutes=1), 4)
     assert check_w6_w7_continuous_duty([call, later]) == []
 
 
-def test_w6_w7_a_24_hour_call_across_the_november_change_measures_25_hours():
+def test_w6_w7_a_24_hour_call_across_the_november_change_measures_25_hours() -> None:
     sat = dt.date(2026, 10, 31)
     call = Interval(at(sat, 7), at(sat + dt.timedelta(days=1), 7), Kind.IN_HOUSE_CALL)
     assert call.end - call.start == dt.timedelta(hours=24)  # the wall clock says 24...
@@ -368,7 +376,7 @@ def test_w6_w7_a_24_hour_call_across_the_november_change_measures_25_hours():
     assert (f.rule, f.value) == ("W7", 25.0)  # ...real time is 25
 
 
-def test_w6_the_2011_rules_limit_pgy1_to_16_hours():
+def test_w6_the_2011_rules_limit_pgy1_to_16_hours() -> None:
     shift = iv(at(MON, 7), 17)
     assert check_w6_w7_continuous_duty([shift], pgy=1) == []
     (f,) = check_w6_w7_continuous_duty([shift], pgy=1, ruleset=ACGME_2011)
@@ -381,7 +389,7 @@ def test_w6_the_2011_rules_limit_pgy1_to_16_hours():
 
 
 @pytest.mark.parametrize("kind", ["moonlighting_internal", "moonlighting_external"])
-def test_w10_pgy1_moonlighting_is_flagged_pgy2_not(kind):
+def test_w10_pgy1_moonlighting_is_flagged_pgy2_not(kind: str) -> None:
     work = [iv(at(MON, 7), 10), iv(at(day(5), 8), 12, kind)]
     (f,) = check_w10_moonlighting(work, pgy=1)
     assert (f.rule, f.severity, f.value, f.limit) == ("W10", Severity.VIOLATION, 12.0, 0.0)
@@ -390,7 +398,7 @@ def test_w10_pgy1_moonlighting_is_flagged_pgy2_not(kind):
     assert check_w10_moonlighting(work, pgy=None) == []  # unknown: skipped
 
 
-def test_pgy_must_be_a_positive_whole_number():
+def test_pgy_must_be_a_positive_whole_number() -> None:
     with pytest.raises(ValueError, match="pgy"):
         check_person([], pgy=0)
 
@@ -399,14 +407,16 @@ def test_pgy_must_be_a_positive_whole_number():
 
 
 @pytest.mark.parametrize(("nights", "expected"), [(6, []), (7, [7])])
-def test_w11_six_consecutive_nights_of_night_float_under_the_2011_rules(nights, expected):
+def test_w11_six_consecutive_nights_of_night_float_under_the_2011_rules(
+    nights: int, expected: list[float]
+) -> None:
     work = [iv(at(day(n), 19), 12) for n in range(nights)]
     found = check_w11_night_float(work, ruleset=ACGME_2011)
     assert [f.value for f in found] == expected
     assert check_w11_night_float(work) == []  # 2023: covered by W1 and W4
 
 
-def test_w13_at_home_call_is_covered_by_w1_and_w4():
+def test_w13_at_home_call_is_covered_by_w1_and_w4() -> None:
     assert check_w13_at_home_call([iv(at(MON, 20), 2, "at_home_call")]) == []
 
 
@@ -417,7 +427,7 @@ def calls(nights: list[int]) -> list[Interval]:
     return [iv(at(day(n), 17), 14, "in_house_call") for n in nights]
 
 
-def test_w12_every_third_night_averaged_over_the_rotation():
+def test_w12_every_third_night_averaged_over_the_rotation() -> None:
     q3 = list(range(1, 28, 3))  # nights 1, 4, ..., 25: 9 calls in 28 days
     assert len(q3) == 9
     assert check_w12_call_frequency(calls(q3), [WARDS]) == []
@@ -425,7 +435,7 @@ def test_w12_every_third_night_averaged_over_the_rotation():
     assert (f.rule, f.value, f.limit, f.period) == ("W12", 10, 9.33, "Wards")
 
 
-def test_w12_q2_for_two_weeks_passes_when_averaged():
+def test_w12_q2_for_two_weeks_passes_when_averaged() -> None:
     q2 = list(range(0, 14, 2))  # 7 calls, every other night, then none
     assert check_w12_call_frequency(calls(q2), [WARDS]) == []
     two_week = Rotation("Short", MON, day(13))  # the same calls over 14 days: 7 > 4.67
@@ -433,14 +443,14 @@ def test_w12_q2_for_two_weeks_passes_when_averaged():
     assert (f.value, f.limit) == (7, 4.67)
 
 
-def test_w12_a_call_written_as_two_rows_across_midnight_is_one_call():
+def test_w12_a_call_written_as_two_rows_across_midnight_is_one_call() -> None:
     split = []
     for n in range(1, 28, 3):
         split += [iv(at(day(n), 17), 7, "in_house_call"), iv(at(day(n + 1)), 7, "in_house_call")]
     assert check_w12_call_frequency(split, [WARDS]) == []
 
 
-def test_w12_at_home_call_is_not_in_house_call():
+def test_w12_at_home_call_is_not_in_house_call() -> None:
     home = [iv(at(day(n), 20), 1, "at_home_call") for n in range(28)]
     assert check_w12_call_frequency(home, [WARDS]) == []
 
@@ -448,7 +458,7 @@ def test_w12_at_home_call_is_not_in_house_call():
 # --- Everyone -------------------------------------------------------------------------------
 
 
-def test_check_person_orders_findings_and_check_many_names_people():
+def test_check_person_orders_findings_and_check_many_names_people() -> None:
     heavy = [*weekdays(MON, 4, 16), iv(at(day(5), 8), 5, "moonlighting_external")]  # 325 h
     people = {"zoe": heavy, "adam": weekdays(MON, 4, 10)}
     found = check_many(people, {"zoe": [WARDS], "adam": [WARDS]}, {"zoe": 1, "adam": 1})
@@ -461,13 +471,13 @@ def test_check_person_orders_findings_and_check_many_names_people():
     assert check_person(heavy, [WARDS], pgy=1) == [replace(f, person=None) for f in found]
 
 
-def test_findings_are_given_in_the_rule_sets_time_zone():
+def test_findings_are_given_in_the_rule_sets_time_zone() -> None:
     chicago = ACGME_2023.in_zone("America/Chicago")
     (f,) = check_w6_w7_continuous_duty([iv(at(MON, 7), 26)], ruleset=chicago)
     assert f.start.utcoffset() == dt.timedelta(hours=-5)
     assert f.start == at(MON, 7)
 
 
-def test_an_empty_record_has_no_findings():
+def test_an_empty_record_has_no_findings() -> None:
     assert check_person([], [WARDS], pgy=1) == []
     assert check_person([]) == []
