@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from meded.accounts.access import viewer_for
+from meded.org.access import viewer_for
 
 
 def viewer(request: HttpRequest) -> dict[str, Any]:

@@ -13,16 +13,13 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
 from meded.audit import events
 from meded.audit.models import AuditEntry
-
-if TYPE_CHECKING:
-    from meded.org.models import Program
 
 Changes = dict[str, list[Any]]
 
@@ -83,7 +80,7 @@ def build(
     *,
     changes: Changes | None = None,
     data: Mapping[str, Any] | None = None,
-    program: Program | None = None,
+    program: Any = None,  # an org.Program (the audit log sits below meded.org)
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",

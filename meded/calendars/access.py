@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import Http404
 
-from meded.accounts.access import MANAGER_ROLES, viewer_for
+from meded.org.access import MANAGER_ROLES, viewer_for
 from meded.org.models import Appointment, Person
 
 

@@ -2,7 +2,8 @@
 
 A source is a function ``person -> iterable of ical.Event`` that returns only what may be
 published to whoever holds the person's feed token (never drafts). The feed is the union of
-SOURCES; another app (call schedules, shift rosters) adds its events with::
+SOURCES; each app adds its events (meded.schedules.calendar: rotation blocks,
+meded.rosters.calendar: shifts) from its AppConfig.ready, with::
 
     from meded.calendars.sources import register
 
@@ -18,8 +19,6 @@ from collections.abc import Callable, Iterable
 
 from meded.calendars.ical import Event
 from meded.org.models import Person
-from meded.schedules.grid import stints
-from meded.schedules.models import Assignment, Rotation, ScheduleVersion, ScheduleYear
 
 Source = Callable[[Person], Iterable[Event]]
 UID_DOMAIN = "meded"
@@ -46,64 +45,3 @@ def events_for(person: Person) -> list[Event]:
         for event in source(person):
             events.setdefault(event.uid, event)
     return sorted(events.values(), key=lambda e: (day_of(e.start), e.uid))
-
-
-def rotation_uid(person_id: int, rotation: Rotation, start: dt.date) -> str:
-    """The same person on the same rotation from the same day is the same event, whichever
-    version published it: a new version replaces the event instead of adding a copy."""
-    return f"rotation-{person_id}-{rotation.pk}-{start:%Y%m%d}@{UID_DOMAIN}"
-
-
-def rotation_events(
-    person_id: int, sy: ScheduleYear, version: ScheduleVersion, row: list[Rotation | None]
-) -> list[Event]:
-    """One all-day event per stint (a run of blocks on one rotation) of a resident's row."""
-    stamp = version.published_at or version.created_at
-    program, year = sy.program.name, sy.academic_year
-    out = []
-    for rot, first, last in stints(sy, row):
-        start = sy.block_start(first)
-        blocks = f"block {first + 1}" if first == last else f"blocks {first + 1}–{last + 1}"
-        out.append(
-            Event(
-                uid=rotation_uid(person_id, rot, start),
-                summary=rot.name,
-                start=start,
-                end=sy.block_end(last) + dt.timedelta(days=1),  # DTEND of a date is exclusive
-                location=rot.site,
-                description=f"{program}: {rot.name} ({rot.code}), {blocks} of {year}.",
-                categories=(rot.get_category_display(),),
-                stamp=stamp,
-                sequence=version.number,
-            )
-        )
-    return out
-
-
-@register
-def published_rotations(person: Person) -> list[Event]:
-    """The person's rotation blocks in every published schedule version (one query)."""
-    cells = (
-        Assignment.objects.filter(
-            appointment__person=person, version__status=ScheduleVersion.Status.PUBLISHED
-        )
-        .select_related(
-            "rotation",
-            "version__schedule_year__program",
-            "version__schedule_year__academic_year",
-        )
-        .order_by("version_id", "appointment_id", "block")
-    )
-    rows: dict[tuple[int, int], list[Rotation | None]] = {}
-    versions: dict[int, ScheduleVersion] = {}
-    for cell in cells:
-        version = versions.setdefault(cell.version_id, cell.version)
-        sy = version.schedule_year
-        row = rows.setdefault((cell.version_id, cell.appointment_id), [None] * sy.n_blocks)
-        if 0 <= cell.block < sy.n_blocks:
-            row[cell.block] = cell.rotation
-    out: list[Event] = []
-    for (version_id, _appt), row in rows.items():
-        version = versions[version_id]
-        out += rotation_events(person.pk, version.schedule_year, version, row)
-    return out

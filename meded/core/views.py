@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from meded.accounts.access import viewer_for, visible_programs
+from meded.org.access import viewer_for, visible_programs
 from meded.org.models import Appointment
 
 

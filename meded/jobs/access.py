@@ -9,19 +9,18 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from meded.accounts.access import MANAGER_ROLES, viewer_for
+from meded.core.viewers import viewer_of
 from meded.jobs.models import Job
 
 
 def visible_jobs(user: Any) -> QuerySet[Job]:
-    v = viewer_for(user)
+    v = viewer_of(user)
     qs = Job.objects.select_related("program", "created_by", "cancelled_by").defer("input_data")
     if not v.is_authenticated:
         return qs.none()
     if v.is_gme_admin:
         return qs
-    managed = [pid for pid, roles in v.program_roles.items() if roles & MANAGER_ROLES]
-    return qs.filter(Q(created_by_id=v.user_id) | Q(program_id__in=managed))
+    return qs.filter(Q(created_by_id=v.user_id) | Q(program_id__in=v.managed_program_ids))
 
 
 def get_job_for_view(user: Any, job_id: uuid.UUID | str) -> Job:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from meded.core.viewers import viewer_of
 from meded.jobs.access import get_job_for_view, visible_jobs
 from meded.jobs.actions import JobError, do_cancel_job
 from meded.jobs.models import Job
@@ -72,6 +73,8 @@ def list_jobs(
 ) -> dict[str, Any]:
     """Jobs the user may see (started by them, or of the programs they manage), newest
     first; ``status`` one of queued, running, succeeded, failed, cancelled."""
+    if not viewer_of(request.user).has_any_role:
+        raise HttpError(403, "Your account has no role in any program.")
     jobs = visible_jobs(request.user)
     if status:
         if status not in Job.Status.values:

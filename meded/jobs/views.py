@@ -8,12 +8,12 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
+from meded.core.viewers import viewer_of
 from meded.jobs.access import get_job_for_view, visible_jobs
 from meded.jobs.actions import JobError, do_cancel_job
 from meded.jobs.models import Job
@@ -23,7 +23,10 @@ PAGE_SIZE = 50
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    """Jobs newest first: running and queued ones, then the finished, with who started them."""
+    """Jobs newest first, with who started them: for users with a role (a login with none
+    sees the public pages only)."""
+    if not viewer_of(request.user).has_any_role:
+        raise PermissionDenied("Your account has no role in any program.")
     status = request.GET.get("status", "")
     jobs = visible_jobs(request.user)
     if status in Job.Status.values:
@@ -56,9 +59,10 @@ def progress(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def cancel(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    job = get_job_for_view(request.user, pk)
+    job = get_job_for_view(request.user, pk)  # 404 first: a job's existence does not leak
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         job = do_cancel_job(request.user, job)
     except (JobError, PermissionDenied) as e:

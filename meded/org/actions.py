@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from meded.accounts.access import can_manage_program
 from meded.audit import log as audit
 from meded.audit.models import AuditEntry
 from meded.core.locking import lock
 from meded.jobs.models import Job
 from meded.org import events as ev
 from meded.org import roster
+from meded.org.access import can_manage_program
 from meded.org.models import (
     AcademicYear,
     Appointment,

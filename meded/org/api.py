@@ -1,6 +1,6 @@
 """Organization API: programs, rosters, people, sites, institutions, academic years.
 
-Same access rules as the screens (meded.accounts.access); session authentication."""
+Same access rules as the screens (meded.org.access); session authentication."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from meded.accounts import access
 from meded.core.paging import search_terms
-from meded.org import queries
+from meded.org import access, queries
 from meded.org.models import AcademicYear, Appointment, Institution, Person, Program
 
 router = Router(tags=["organization"])

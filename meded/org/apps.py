@@ -6,9 +6,10 @@ class OrgConfig(AppConfig):
     label = "org"
 
     def ready(self) -> None:
-        # The app's audit events join the registry the audit page filters by.
-        # The roster import job's runner joins meded.jobs.lifecycle's registry.
-        from meded.org import (
-            events,  # noqa: F401
-            tasks,  # noqa: F401
-        )
+        # Importing these registers the app's audit events (meded.audit.events) and the
+        # roster import job's runner (meded.jobs.lifecycle).
+        from meded.core import viewers
+        from meded.org import access, events, tasks  # noqa: F401
+
+        # The services below the organization (jobs, the audit log) ask who is asking here.
+        viewers.provide(access.viewer_for)

@@ -18,9 +18,8 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from meded.accounts import access
 from meded.jobs.api import JobOut, job_out
-from meded.org import actions
+from meded.org import access, actions
 from meded.org.models import Program
 from meded.org.roster import RosterFileError
 from meded.org.tasks import start_roster_import

@@ -1,4 +1,4 @@
-"""Roster import and export pages. Thin: access from meded.accounts.access, writes through
+"""Roster import and export pages. Thin: access from meded.org.access, writes through
 meded.org.actions, the import itself runs as a Job (meded.org.tasks)."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from meded.accounts import access
-from meded.org import actions, roster
+from meded.org import access, actions, roster
 from meded.org.models import Program, Site
 from meded.org.roster import RosterFileError
 from meded.org.tasks import start_roster_import

@@ -1,6 +1,6 @@
 """Browsing the organization: programs, rosters, people, sites, institutions, academic years.
 
-Views are thin: access comes from meded.accounts.access, reads from meded.org.queries.
+Views are thin: access comes from meded.org.access, reads from meded.org.queries.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from meded.accounts import access
 from meded.core.paging import int_or_none, paginate, search_terms
-from meded.org import queries
+from meded.org import access, queries
 from meded.org.actions import (
     TRAINEE_APPOINTMENT_FIELDS,
     TRAINEE_PERSON_FIELDS,

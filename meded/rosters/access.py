@@ -1,5 +1,6 @@
-"""Who may see and change call and shift rosters (builds on meded.schedules.access: the same
-people who edit a program's rotation schedule edit its rosters).
+"""Who may see and change call and shift rosters: the app's one access module, asking the
+request's viewer (meded.org.access.viewer_for) directly. The same people who plan a
+program's rotation schedule plan its rosters.
 
 - Edit (generate, change shifts, publish, decide swaps, settings, meal cards of everyone): the
   GME office and the program's director, associate directors, coordinators and chief
@@ -20,22 +21,21 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from meded.accounts.access import viewer_for
 from meded.org import queries
+from meded.org.access import viewer_for
 from meded.org.models import Appointment, Program
 from meded.rosters.models import SwapRequest
-from meded.schedules.access import can_edit_schedule, can_read_schedule
 from meded.schedules.models import ScheduleYear
 
 EDIT_REFUSED = "Only the program's leadership and chief residents can do this."
 
 
 def can_edit_roster(user: Any, program: Program) -> bool:
-    return can_edit_schedule(user, program)
+    return viewer_for(user).plans(program.pk)
 
 
 def can_read_roster(user: Any, program: Program) -> bool:
-    return can_read_schedule(user, program)
+    return viewer_for(user).reads_plans(program.pk)
 
 
 @dataclass(frozen=True)

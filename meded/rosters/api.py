@@ -25,7 +25,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from meded.accounts.access import viewer_for
+from meded.org.access import viewer_for
 from meded.rosters import access, actions, adapters, grid
 from meded.rosters.models import Roster, Shift, SwapRequest
 from meded.schedules.models import ScheduleYear

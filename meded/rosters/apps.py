@@ -7,15 +7,11 @@ class RostersConfig(AppConfig):
     verbose_name = "Call and shift rosters"
 
     def ready(self) -> None:
-        # The app's audit events join the registry the audit page filters by.
-        # Published shifts join every person's calendar feed (meded.calendars.sources).
+        # Importing these registers the app's audit events (meded.audit.events) and the
+        # roster generation job's runner (meded.jobs.lifecycle).
         from meded.calendars.sources import register
-
-        # The roster generation job's runner joins meded.jobs.lifecycle's registry.
-        from meded.rosters import (
-            events,  # noqa: F401
-            tasks,  # noqa: F401
-        )
+        from meded.rosters import events, tasks  # noqa: F401
         from meded.rosters.calendar import published_shifts
 
+        # Published shifts join every person's calendar feed.
         register(published_shifts)

@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from meded.accounts.access import viewer_for, visible_programs
 from meded.jobs.access import get_job_for_view
 from meded.org import queries
+from meded.org.access import viewer_for, visible_programs
 from meded.org.models import Appointment
 from meded.rosters import access, actions, adapters, checks, grid
 from meded.rosters.access import RosterAccess

@@ -1,5 +1,6 @@
-"""Who may see and change rotation schedules (kept beside the app; it builds on
-meded.accounts.access and decides nothing about programs itself).
+"""Who may see and change rotation schedules: the app's one access module. It asks the
+request's viewer (meded.org.access.viewer_for, worked out once per request) and decides
+nothing about programs itself.
 
 - Edit (solve, change cells, publish, decide requests): the GME office and the program's
   director, associate directors, coordinators and chief residents.
@@ -17,21 +18,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from meded.accounts.access import MANAGER_ROLES, can_view_program, viewer_for
-from meded.org.models import Program, ProgramRole
+from meded.org.access import viewer_for
+from meded.org.models import Program
 from meded.schedules.models import ScheduleVersion, ScheduleYear
-
-EDITOR_ROLES = MANAGER_ROLES | {ProgramRole.Role.CHIEF_RESIDENT}
 
 
 def can_edit_schedule(user: Any, program: Program) -> bool:
-    v = viewer_for(user)
-    return v.is_gme_admin or bool(v.roles_in(program.pk) & EDITOR_ROLES)
+    return viewer_for(user).plans(program.pk)
 
 
 def can_read_schedule(user: Any, program: Program) -> bool:
-    v = viewer_for(user)
-    return can_view_program(user, program) or program.pk in v.trainee_program_ids
+    return viewer_for(user).reads_plans(program.pk)
 
 
 @dataclass(frozen=True)
@@ -108,4 +105,5 @@ def default_version(acc: ScheduleAccess) -> ScheduleVersion | None:
 
 def can_read_schedule_staff(user: Any, sy: ScheduleYear) -> bool:
     """Program staff and faculty (not trainees) may read any resident's calendar."""
-    return can_view_program(user, sy.program)
+    v = viewer_for(user)
+    return v.is_gme_admin or sy.program_id in v.staff_program_ids

@@ -7,9 +7,11 @@ class SchedulesConfig(AppConfig):
     verbose_name = "Rotation schedules"
 
     def ready(self) -> None:
-        # The app's audit events join the registry the audit page filters by.
-        # The solve job's runner joins meded.jobs.lifecycle's registry.
-        from meded.schedules import (
-            events,  # noqa: F401
-            tasks,  # noqa: F401
-        )
+        # Importing these registers the app's audit events (meded.audit.events) and the solve
+        # job's runner (meded.jobs.lifecycle).
+        from meded.calendars.sources import register
+        from meded.schedules import events, tasks  # noqa: F401
+        from meded.schedules.calendar import published_rotations
+
+        # Published rotation blocks join every person's calendar feed.
+        register(published_rotations)

@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from meded.calendars import ical as calendar_ical
-from meded.calendars.sources import rotation_events
 from meded.org.models import Appointment
+from meded.schedules.calendar import rotation_events
 from meded.schedules.grid import Grid, Row, color
 from meded.schedules.models import Rotation, ScheduleVersion, ScheduleYear
 

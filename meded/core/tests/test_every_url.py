@@ -42,13 +42,19 @@ SELF = {
 TOKEN = {"calendars/feed/<slug:token>.ics"}
 MADE_UP_TOKEN = "Xq3v9k2LmN8pR4sT6uW1yZ0aB5cD7eF9gH2jK4lM6nP"
 # Write endpoints: checked with a well-formed POST (so the answer is about access, not form).
-POST_ONLY = {"api/programs/<slug>/roster/import"}
+POST_ONLY = {
+    "api/programs/<slug>/roster/import",
+    "api/jobs/<job_id>/cancel",
+    "api/rosters/<slug>/swaps/<swap_id>/<decision>",
+}
 ROSTER = b"email,first_name,last_name,track,pgy\nx@example.org,A,B,categorical,1\n"
 
 
 def request(client, route: str, url: str):
-    if route in POST_ONLY:
+    if route == "api/programs/<slug>/roster/import":
         return client.post(url, {"file": SimpleUploadedFile("r.csv", ROSTER), "dry_run": "false"})
+    if route in POST_ONLY:
+        return client.post(url, {}, content_type="application/json")
     return client.get(url)
 
 
@@ -88,6 +94,8 @@ def values(im: Program) -> dict[str, str]:
         "<code>": "micu",
         "<int:block>": "1",
         "<int:swap_id>": "1",
+        "<swap_id>": "1",
+        "<decision>": "approve",
     }
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from meded.accounts.access import viewer_for
+from meded.org.access import viewer_for
 from meded.org.models import Appointment
 
 pytestmark = pytest.mark.django_db

@@ -26,6 +26,8 @@ MANAGER_ROLES = {
     ProgramRole.Role.ASSOCIATE_DIRECTOR,
     ProgramRole.Role.COORDINATOR,
 }
+# Who plans a program's schedules and rosters: its leadership and chief residents.
+PLANNER_ROLES = MANAGER_ROLES | {ProgramRole.Role.CHIEF_RESIDENT}
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,26 @@ class Viewer:
     def manages_any_program(self) -> bool:
         return any(roles & MANAGER_ROLES for roles in self.program_roles.values())
 
+    @property
+    def managed_program_ids(self) -> frozenset[int]:
+        """Programs the user leads (director, associates, coordinators)."""
+        return frozenset(pid for pid, roles in self.program_roles.items() if roles & MANAGER_ROLES)
+
     def roles_in(self, program_id: int) -> frozenset[str]:
         return self.program_roles.get(program_id, frozenset())
+
+    def plans(self, program_id: int) -> bool:
+        """May edit the program's rotation schedules and rosters (and decide requests)."""
+        return self.is_gme_admin or bool(self.roles_in(program_id) & PLANNER_ROLES)
+
+    def reads_plans(self, program_id: int) -> bool:
+        """May read the program's published schedules and rosters: its staff and faculty,
+        the GME office, and its own current trainees."""
+        return (
+            self.is_gme_admin
+            or program_id in self.staff_program_ids
+            or program_id in self.trainee_program_ids
+        )
 
     @property
     def persona(self) -> str:
@@ -97,12 +117,19 @@ ANONYMOUS = Viewer(user_id=None)
 
 
 def viewer_for(user: Any) -> Viewer:
-    """The user's roles; cached on the user object for the rest of the request."""
+    """Who is asking: the user's current roles, worked out once and kept on the user object
+    for the rest of the request (or the job), however many access checks ask."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     cached: Viewer | None = getattr(user, "_meded_viewer", None)
     if cached is not None:
         return cached
+    viewer = _work_out(user)
+    user._meded_viewer = viewer
+    return viewer
+
+
+def _work_out(user: Any) -> Viewer:
     today = timezone.localdate()
     person = Person.objects.filter(user_id=user.pk).only("id").first()
     is_gme = bool(user.is_superuser)
@@ -137,7 +164,6 @@ def viewer_for(user: Any) -> Viewer:
         faculty_program_ids=frozenset(faculty),
         trainee_program_ids=frozenset(trainee),
     )
-    user._meded_viewer = viewer
     return viewer
 
 
@@ -250,18 +276,6 @@ def require_staff(user: Any) -> Viewer:
     if not v.is_staff:
         raise PermissionDenied("Only program staff and the GME office can browse the organization.")
     return v
-
-
-def audit_program_ids(user: Any) -> frozenset[int] | None:
-    """The programs whose audit log the user may read: None means every entry (the GME
-    office); program managers get their programs; anyone else is refused."""
-    v = viewer_for(user)
-    if v.is_gme_admin:
-        return None
-    ids = frozenset(pid for pid, roles in v.program_roles.items() if roles & MANAGER_ROLES)
-    if not ids:
-        raise PermissionDenied("Only program leadership and the GME office can read the audit log.")
-    return ids
 
 
 def get_trainee_appointment_for_manage(user: Any, pk: int) -> Appointment:
