@@ -217,7 +217,14 @@ def supervise(server_command: Sequence[str], worker_command: Sequence[str] | Non
     return code
 
 
+def demo_environment() -> None:
+    """The demo runs with DEBUG on (and so the built-in secret key), unless MEDED_DEBUG says
+    otherwise; set before Django loads, and inherited by its web server and worker."""
+    os.environ.setdefault("MEDED_DEBUG", "1")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    demo_environment()
     setup_django()
     steps = 3 if args.no_worker else 4
     say(f"[1/{steps}] Database: {describe_database()['where']}")
