@@ -227,10 +227,10 @@ class PersonOIDCBackend(OIDCAuthenticationBackend):
         person, how = person_for_claims(claims)
         if person is None:
             log.info("SSO sign-in refused: %s", how)
-            self.request.meded_sso_refusal = how  # type: ignore[attr-defined]
+            self.request.meded_sso_refusal = how
             return None
         try:
             return do_link_sso_login(person, claims, matched_by=how)
         except SignInRefused as e:
-            self.request.meded_sso_refusal = str(e)  # type: ignore[attr-defined]
+            self.request.meded_sso_refusal = str(e)
             return None

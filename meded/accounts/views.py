@@ -11,7 +11,7 @@ from typing import Any
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 
@@ -35,11 +35,13 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
-def local_accounts_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def local_accounts_only(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Password reset exists only where local sign-in is on."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not settings.MEDED_LOCAL_LOGIN:
             raise Http404("Local sign-in is turned off")
         return view(request, *args, **kwargs)
