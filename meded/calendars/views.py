@@ -18,11 +18,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from meded.accounts.access import person_is_current
 from meded.calendars import access, actions, ical, sources
@@ -87,18 +87,20 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
     """A new link, shown in this answer only (it is not stored in clear anywhere)."""
-    who = access.get_person_for_feed(request.user, pk)
+    who = access.get_person_for_feed(request.user, pk)  # 404 before 405: nothing leaks
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     feed = actions.do_issue_feed(request.user, who)
     return _page(request, who, issued=feed)
 
 
 @login_required
-@require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     who = access.get_person_for_feed(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if actions.do_revoke_feed(request.user, who):
         messages.success(
             request, "The subscription link is revoked: calendar apps using it stop updating."
