@@ -157,6 +157,8 @@ for _name in ("AUTHORIZATION", "TOKEN", "USER", "JWKS", "LOGOUT"):
     _value = os.environ.get(f"MEDED_OIDC_OP_{_name}_ENDPOINT", "").strip()
     if _value:
         globals()[f"OIDC_OP_{_name}_ENDPOINT"] = _value
+# ID tokens must name this issuer (default: the discovery document's "issuer").
+MEDED_OIDC_ISSUER = os.environ.get("MEDED_OIDC_ISSUER", "").strip()
 OIDC_RP_SIGN_ALGO = os.environ.get("MEDED_OIDC_RP_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = os.environ.get("MEDED_OIDC_RP_SCOPES", "openid email profile")
 OIDC_USE_PKCE = True

@@ -23,7 +23,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -78,6 +78,15 @@ def oidc_setting(attr: str, *default: Any) -> Any:
         if found:
             return found
     return import_from_settings(attr, *default)
+
+
+def oidc_issuer() -> str:
+    """The issuer ID tokens must name: MEDED_OIDC_ISSUER, else the discovery document's."""
+    issuer = getattr(settings, "MEDED_OIDC_ISSUER", "")
+    if issuer:
+        return str(issuer)
+    url = getattr(settings, "MEDED_OIDC_DISCOVERY_URL", "")
+    return str(discovery_document(url).get("issuer") or "") if url else ""
 
 
 def _refused(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
@@ -215,6 +224,19 @@ class PersonOIDCBackend(OIDCAuthenticationBackend):
         self._configure()
         return super().authenticate(request, **kwargs)
 
+    def verify_token(self, token: str, **kwargs: Any) -> Any:
+        """The signature, expiry and nonce (mozilla-django-oidc), and also what it leaves out:
+        the token is meant for meded (aud) and comes from the configured provider (iss)."""
+        payload = super().verify_token(token, **kwargs)
+        audience = payload.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("The ID token is not meant for this client (aud).")
+        issuer = oidc_issuer()
+        if issuer and payload.get("iss") != issuer:
+            raise SuspiciousOperation("The ID token comes from another issuer (iss).")
+        return payload
+
     def verify_claims(self, claims: Mapping[str, Any]) -> bool:
         return bool(claims)
 
@@ -223,6 +245,8 @@ class PersonOIDCBackend(OIDCAuthenticationBackend):
 
         claims = self.get_userinfo(access_token, id_token, payload)
         if isinstance(claims, Mapping) and isinstance(payload, Mapping):
+            if claims.get("sub") and claims.get("sub") != payload.get("sub"):
+                raise SuspiciousOperation("The userinfo is about another subject (sub).")
             claims = {**payload, **claims}  # the ID token's claims, the userinfo's on top
         person, how = person_for_claims(claims)
         if person is None:
