@@ -58,7 +58,7 @@ def do_link_sso_login(person: Person, claims: Mapping[str, Any], *, matched_by: 
     """The login the person signs in with through single sign-on: their linked one, or a new
     login (no usable password: it signs in only through the identity provider) linked to them
     the first time. Refused when the linked login is deactivated."""
-    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
     user = person.user
     if user is not None:
         if not user.is_active:
