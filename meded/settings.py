@@ -225,6 +225,9 @@ _secure = not DEBUG
 SESSION_COOKIE_SECURE = env_bool("MEDED_SECURE_COOKIES", _secure)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Pages take the CSRF token from the page itself (htmx's hx-headers, Swagger UI's data
+# attribute), never from the cookie, so scripts need not read it.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("MEDED_SSL_REDIRECT", _secure)
 # Load balancers probe the health check over plain HTTP.
