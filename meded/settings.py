@@ -153,7 +153,7 @@ OIDC_RP_CLIENT_SECRET = os.environ.get("MEDED_OIDC_RP_CLIENT_SECRET", "")
 # Either the provider's discovery document (/.well-known/openid-configuration) or each
 # endpoint; an endpoint given here wins over the discovered one.
 MEDED_OIDC_DISCOVERY_URL = os.environ.get("MEDED_OIDC_DISCOVERY_URL", "").strip()
-for _name in ("AUTHORIZATION", "TOKEN", "USER", "JWKS", "LOGOUT"):
+for _name in ("AUTHORIZATION", "TOKEN", "USER", "JWKS"):
     _value = os.environ.get(f"MEDED_OIDC_OP_{_name}_ENDPOINT", "").strip()
     if _value:
         globals()[f"OIDC_OP_{_name}_ENDPOINT"] = _value
