@@ -32,11 +32,13 @@ venv: $(VENV)/.stamp-dev
 demo: $(VENV)/.stamp-run
 	$(BIN)/meded demo
 
+# Development server and worker (DEBUG on unless MEDED_DEBUG says otherwise); in production
+# run `meded serve --production` and `meded worker` with the production environment.
 serve: $(VENV)/.stamp-run
-	$(BIN)/meded serve
+	MEDED_DEBUG=$${MEDED_DEBUG:-1} $(BIN)/meded serve
 
 worker: $(VENV)/.stamp-run
-	$(BIN)/meded worker
+	MEDED_DEBUG=$${MEDED_DEBUG:-1} $(BIN)/meded worker
 
 test: $(VENV)/.stamp-dev native
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,5 +1,9 @@
 """The JSON API under /api/ (OpenAPI at /api/openapi.json). Each app contributes a router."""
 
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -19,6 +23,30 @@ api = NinjaAPI(
     auth=django_auth,
     urls_namespace="api",
 )
+log = logging.getLogger("meded.api")
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "Bad request."}, status=400)
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Any error no other handler answers: logged with its traceback, answered as plain JSON
+    (never a traceback or a settings page, whatever DEBUG says)."""
+    log.exception("Unhandled error in %s %s", request.method, request.path)
+    return api.create_response(
+        request, {"detail": "Internal server error. The error has been logged."}, status=500
+    )
+
+
 api.add_router("/public", public_router)
 api.add_router("/", org_router)
 api.add_router("/", roster_router)

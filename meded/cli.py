@@ -218,7 +218,14 @@ def supervise(server_command: Sequence[str], worker_command: Sequence[str] | Non
     return code
 
 
+def demo_environment() -> None:
+    """The demo runs with DEBUG on (and so the built-in secret key), unless MEDED_DEBUG says
+    otherwise; set before Django loads, and inherited by its web server and worker."""
+    os.environ.setdefault("MEDED_DEBUG", "1")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    demo_environment()
     setup_django()
     steps = 3 if args.no_worker else 4
     say(f"[1/{steps}] Database: {describe_database()['where']}")
@@ -249,11 +256,77 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.production:
+        return serve_production(args)
     setup_django()
     from django.core.management import call_command
 
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=not args.noreload)
     return 0
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def default_workers() -> int:
+    """gunicorn's rule of thumb, two processes per core plus one, at most eight."""
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+def production_command(args: argparse.Namespace) -> list[str]:
+    """gunicorn serving meded.wsgi:application: options first, then MEDED_WEB_* variables,
+    then the defaults."""
+    workers = args.workers or _env_int("MEDED_WEB_WORKERS", default_workers())
+    threads = args.threads or _env_int("MEDED_WEB_THREADS", 4)
+    timeout = args.timeout or _env_int("MEDED_WEB_TIMEOUT", 60)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "meded.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(timeout),
+        "--graceful-timeout",
+        "30",
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+        # no control socket in the home directory (two instances would fight over it)
+        "--no-control-socket",
+    ]
+    forwarded = os.environ.get("MEDED_FORWARDED_ALLOW_IPS", "").strip()
+    if forwarded:
+        command += ["--forwarded-allow-ips", forwarded]
+    return command
+
+
+def serve_production(args: argparse.Namespace) -> int:
+    """Check the configuration (Django refuses to start on the built-in key with DEBUG off),
+    collect the static files for whitenoise, then become gunicorn."""
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.DEBUG:
+        say("meded: warning: MEDED_DEBUG is on; turn it off in production.")
+    if args.collectstatic:
+        say(f"Collecting static files into {settings.STATIC_ROOT} ...")
+        call_command("collectstatic", interactive=False, verbosity=0)
+    command = production_command(args)
+    say(f"Starting gunicorn at http://{args.host}:{args.port} (Ctrl-C or SIGTERM stops it)")
+    sys.stdout.flush()
+    # the server takes this process's place (and its signals); the command is ours, no shell
+    os.execv(command[0], command)  # noqa: S606
+    return 0  # not reached
 
 
 def worker_arguments(args: argparse.Namespace) -> list[str]:
@@ -391,6 +464,16 @@ MEDED_SECRET_KEY as the web servers (SQLite only works for workers on the same m
 Ctrl-C or SIGTERM lets the current task finish, then exits; a second Ctrl-C stops at once.
 """
 
+SERVE_EPILOG = """\
+In production, behind the hospital's TLS-terminating proxy:
+
+    MEDED_SECRET_KEY=... MEDED_ALLOWED_HOSTS=meded.example.org \\
+    MEDED_PROXY_SSL_HEADER=X-Forwarded-Proto DATABASE_URL=postgresql://... \\
+    meded serve --production --host 0.0.0.0 --port 8000 --workers 4
+
+/healthz answers 200 while the database and the task queue answer (for the load balancer).
+"""
+
 AS_HELP = (
     "act as this user: their permission is checked and the audit log names them "
     "(default: the audit log names 'system')"
@@ -450,13 +533,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "serve",
         cmd_serve,
-        "Run the web server. For now this is Django's development server (runserver), "
-        "fine for one machine and demos; in production run meded.wsgi:application under a "
-        "WSGI server.",
+        "Run the web server: Django's development server (runserver) for development, or "
+        "with --production the production server, gunicorn serving meded.wsgi:application "
+        "with the static files collected for whitenoise.",
+        SERVE_EPILOG,
     )
     p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (8000)")
     p.add_argument("--noreload", action="store_true", help="do not reload on code changes")
+    p.add_argument(
+        "--production",
+        action="store_true",
+        help="run gunicorn instead of the development server (needs MEDED_SECRET_KEY)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn worker processes (MEDED_WEB_WORKERS; 2 per core + 1, at most 8)",
+    )
+    p.add_argument(
+        "--threads", type=int, default=None, help="threads per worker (MEDED_WEB_THREADS; 4)"
+    )
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="seconds before a stuck request's worker is restarted (MEDED_WEB_TIMEOUT; 60)",
+    )
+    p.add_argument(
+        "--no-collectstatic",
+        dest="collectstatic",
+        action="store_false",
+        help="do not run collectstatic first (the files are collected already)",
+    )
 
     p = add(
         "worker",

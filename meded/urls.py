@@ -1,11 +1,13 @@
 from django.urls import include, path
 
 from meded.api import api
+from meded.core import health
 from meded.core import views as core_views
 
 urlpatterns = [
     path("", include("meded.public.urls")),
     path("home/", core_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("meded.accounts.urls")),
     path("org/", include("meded.org.urls")),
     path("audit/", include("meded.audit.urls")),

@@ -1,6 +1,6 @@
-"""Writes of calendar subscriptions: issue a person's feed token, reset it (the old one stops
-working at once), and note when a feed was fetched. Issuing and resetting are audited; the
-tokens themselves never reach the audit log."""
+"""Writes of calendar subscriptions: issue a person's feed link (a new one revokes the old at
+once), revoke it, and note when a feed was fetched. Issuing and revoking are audited; the
+tokens themselves never reach the audit log, and only their hashes reach the database."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from meded.audit import log as audit
 from meded.calendars import events as ev
 from meded.calendars.access import can_manage_feed
-from meded.calendars.models import CalendarFeed
+from meded.calendars.models import CalendarFeed, hash_token, new_token
 from meded.core.locking import lock
 from meded.org.models import Appointment, Person, Program
 
@@ -45,50 +45,65 @@ def _require(actor: Actor, person: Person) -> None:
         raise PermissionDenied("Only the person and their program's managers can do this.")
 
 
-def do_get_or_create_feed(actor: Actor, person: Person) -> CalendarFeed:
-    """The person's live feed, issued on first use."""
-    _require(actor, person)
-    feed = live_feed(person)
-    if feed is not None:
-        return feed
-    try:
-        with transaction.atomic():
-            feed = CalendarFeed.objects.create(person=person)
-            audit.record(
-                actor,
-                ev.FEED_ISSUED,
-                feed,
-                program=_program_of(person),
-                object_repr=f"{person.full_name}: calendar subscription link",
-                note="Calendar subscription link issued.",
-            )
-    except IntegrityError:
-        # Another request issued one at the same moment: theirs is the live one.
-        feed = live_feed(person)
-        if feed is None:
-            raise
-    return feed
+def _revoke_live(person: Person, now: dt.datetime) -> list[int]:
+    old = list(
+        CalendarFeed.objects.filter(person=person, revoked_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    CalendarFeed.objects.filter(pk__in=old).update(revoked_at=now)
+    return old
 
 
 @transaction.atomic
-def do_reset_feed(actor: Actor, person: Person) -> CalendarFeed:
-    """Revoke the person's live token (its URL answers 404 from now on) and issue a new one."""
+def do_issue_feed(actor: Actor, person: Person) -> CalendarFeed:
+    """A new secret link for the person's calendar, revoking the live one (its URL answers 404
+    from now on). The returned feed carries the token in clear (`feed.token`): show it now,
+    it cannot be read back later."""
     _require(actor, person)
     lock(Person, person.pk)
-    now = timezone.now()
-    old = list(CalendarFeed.objects.filter(person=person, revoked_at__isnull=True))
-    CalendarFeed.objects.filter(pk__in=[f.pk for f in old]).update(revoked_at=now)
-    feed = CalendarFeed.objects.create(person=person)
+    old = _revoke_live(person, timezone.now())
+    token = new_token()
+    feed = CalendarFeed.objects.create(person=person, token_hash=hash_token(token))
+    feed.token = token
     audit.record(
         actor,
-        ev.FEED_RESET,
+        ev.FEED_RESET if old else ev.FEED_ISSUED,
         feed,
         program=_program_of(person),
         object_repr=f"{person.full_name}: calendar subscription link",
-        changes={"revoked_feeds": [[f.pk for f in old], None], "feed": [None, feed.pk]},
-        note="Calendar subscription link reset; the old link no longer works.",
+        changes={"revoked_feeds": [old, None], "feed": [None, feed.pk]} if old else None,
+        note="Calendar subscription link reset; the old link no longer works."
+        if old
+        else "Calendar subscription link issued.",
     )
     return feed
+
+
+# The name the screens and older callers know it by: a reset is a new link.
+do_reset_feed = do_issue_feed
+
+
+@transaction.atomic
+def do_revoke_feed(actor: Actor, person: Person) -> int:
+    """Revoke the person's live link without a new one. Returns how many were revoked (0 when
+    there was none: nothing is written then)."""
+    _require(actor, person)
+    lock(Person, person.pk)
+    now = timezone.now()
+    live = list(CalendarFeed.objects.filter(person=person, revoked_at__isnull=True))
+    CalendarFeed.objects.filter(pk__in=[f.pk for f in live]).update(revoked_at=now)
+    for feed in live:
+        audit.record(
+            actor,
+            ev.FEED_REVOKED,
+            feed,
+            program=_program_of(person),
+            object_repr=f"{person.full_name}: calendar subscription link",
+            changes={"revoked_at": [None, now]},
+            note="Calendar subscription link revoked; it no longer works.",
+        )
+    return len(live)
 
 
 def note_fetch(feed: CalendarFeed, now: dt.datetime | None = None) -> None:

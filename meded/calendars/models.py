@@ -1,10 +1,15 @@
 """Secret calendar subscription feeds: a person's calendar at /calendars/feed/<token>.ics,
-readable by whoever holds the token (calendar apps cannot sign in). Resetting revokes the
-token and issues a new one; a person has at most one live feed. Writes go through
+readable by whoever holds the token (calendar apps cannot sign in).
+
+Only the token's SHA-256 is stored: the token itself is shown once, when it is issued, and
+cannot be read back from the database (a leaked backup or a curious administrator gets no
+working link). Tokens are 256 random bits, so an unsalted hash is enough. Issuing a new link
+revokes the old one; a person has at most one live feed. Writes go through
 meded.calendars.actions."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.db import models
@@ -17,15 +22,22 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 class CalendarFeed(models.Model):
     person = models.ForeignKey(
         "org.Person", on_delete=models.CASCADE, related_name="calendar_feeds"
     )
     # unique=True gives the index the feed is looked up by.
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    # The token in clear, only on the instance that issued it (never stored).
+    token: str | None = None
 
     class Meta:
         ordering = ["person", "-created_at"]

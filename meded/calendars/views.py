@@ -2,8 +2,12 @@
 
 /calendars/                        my calendar subscription (the signed-in person's)
 /calendars/people/<pk>/            a person's subscription (the person, their managers)
-/calendars/people/<pk>/reset/      POST: a new secret link; the old one answers 404
-/calendars/feed/<token>.ics        the feed itself: no sign-in, 404 unless the token is live
+/calendars/people/<pk>/link/       POST: a new secret link, shown once; the old one answers 404
+/calendars/people/<pk>/revoke/     POST: revoke the link (no new one)
+/calendars/feed/<token>.ics        the feed itself: no sign-in, 404 unless the token is live and
+                                   its person still belongs (active login, a current role)
+
+Only a token's hash is stored, so a link can be shown only in the answer that issues it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from meded.calendars import access, actions, ical, sources
-from meded.calendars.models import CalendarFeed
+from meded.calendars.models import CalendarFeed, hash_token
+from meded.org.access import person_is_current
 from meded.org.models import Person
 
 # Calendar apps poll on their own schedule; these ask for a few hours and let caches keep a
@@ -30,10 +35,10 @@ REFRESH = dt.timedelta(hours=4)
 CACHE_CONTROL = "private, max-age=300"
 
 
-def feed_urls(request: HttpRequest, feed: CalendarFeed) -> dict[str, str]:
+def feed_urls(request: HttpRequest, token: str) -> dict[str, str]:
     """The feed's absolute https (or http) URL and the same as webcal:// for one-click
     subscribing."""
-    url = request.build_absolute_uri(reverse("calendars:feed", args=[feed.token]))
+    url = request.build_absolute_uri(reverse("calendars:feed", args=[token]))
     return {"feed_url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
 
 
@@ -50,23 +55,25 @@ def _shown(event: ical.Event) -> dict[str, Any]:
     }
 
 
-def _page(request: HttpRequest, person: Person) -> HttpResponse:
-    feed = actions.do_get_or_create_feed(request.user, person)
+def _page(request: HttpRequest, person: Person, issued: CalendarFeed | None = None) -> HttpResponse:
+    feed = issued or actions.live_feed(person)
     events = sources.events_for(person)
     today = timezone.localdate()
-    return render(
-        request,
-        "calendars/person.html",
-        {
-            "person": person,
-            "feed": feed,
-            "is_self": access.is_self(request.user, person),
-            **feed_urls(request, feed),
-            "upcoming": [_shown(e) for e in events if sources.day_of(e.end) > today][:8],
-            "n_events": len(events),
-            "refresh_hours": int(REFRESH.total_seconds() // 3600),
-        },
-    )
+    context: dict[str, Any] = {
+        "person": person,
+        "feed": feed,
+        "issued": issued is not None,
+        "is_self": access.is_self(request.user, person),
+        "upcoming": [_shown(e) for e in events if sources.day_of(e.end) > today][:8],
+        "n_events": len(events),
+        "refresh_hours": int(REFRESH.total_seconds() // 3600),
+    }
+    if issued is not None and issued.token:
+        context.update(feed_urls(request, issued.token))
+    response = render(request, "calendars/person.html", context)
+    if issued is not None:
+        response["Cache-Control"] = "no-store"  # the page holds the secret link
+    return response
 
 
 @login_required
@@ -80,17 +87,27 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def reset(request: HttpRequest, pk: int) -> HttpResponse:
+def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new link, shown in this answer only (it is not stored in clear anywhere)."""
+    who = access.get_person_for_feed(request.user, pk)  # 404 before 405: nothing leaks
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    feed = actions.do_issue_feed(request.user, who)
+    return _page(request, who, issued=feed)
+
+
+@login_required
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     who = access.get_person_for_feed(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    actions.do_reset_feed(request.user, who)
-    messages.success(
-        request,
-        "A new subscription link is ready; the old one has stopped working. Subscribe again "
-        "with the new link in each calendar app.",
-    )
-    if access.is_self(request.user, who) and request.POST.get("from") == "mine":
+    if actions.do_revoke_feed(request.user, who):
+        messages.success(
+            request, "The subscription link is revoked: calendar apps using it stop updating."
+        )
+    else:
+        messages.info(request, "There was no live subscription link to revoke.")
+    if access.is_self(request.user, who):
         return redirect("calendars:mine")
     return redirect("calendars:person", who.pk)
 
@@ -102,13 +119,14 @@ def _etag(body: bytes) -> str:
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The person's published calendar for whoever holds the token. Unknown and revoked
-    tokens answer 404 (the same answer, so neither leaks)."""
+    tokens, and the feeds of a deactivated login or of a person whose every role has ended,
+    answer 404 (the same answer, so none of them leaks)."""
     row = (
-        CalendarFeed.objects.select_related("person")
-        .filter(token=token, revoked_at__isnull=True)
+        CalendarFeed.objects.select_related("person", "person__user")
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True)
         .first()
     )
-    if row is None:
+    if row is None or not person_is_current(row.person):
         raise Http404("No such calendar")
     now = timezone.now()
     actions.note_fetch(row, now)

@@ -171,6 +171,25 @@ def _current_appointment(today: dt.date) -> Q:
     return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
 
 
+def person_is_current(person: Person) -> bool:
+    """The person still belongs: their login is active and `viewer_for(user).has_any_role`;
+    for a person without a login, the same roles looked up directly (the GME office role, a
+    current program role or a current appointment in a program)."""
+    if person.user_id is not None:
+        user = person.user
+        return bool(user and user.is_active and viewer_for(user).has_any_role)
+    today = timezone.localdate()
+    current = Q(start_date__isnull=True) | Q(start_date__lte=today)
+    current &= Q(end_date__isnull=True) | Q(end_date__gte=today)
+    return (
+        InstitutionRole.objects.filter(person=person, role=InstitutionRole.Role.GME_ADMIN).exists()
+        or ProgramRole.objects.filter(current, person=person).exists()
+        or Appointment.objects.filter(
+            _current_appointment(today), person=person, program__isnull=False
+        ).exists()
+    )
+
+
 # --- Programs -------------------------------------------------------------------------------
 
 

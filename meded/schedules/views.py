@@ -91,7 +91,6 @@ def year(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "pgys": sorted({p for p in g.pgy_of.values() if p is not None}),
             "tracks": acc.program.tracks.all(),
             "blocks": acc.schedule_year.block_dates(),
-            "colors": grid.COLORS,
             "rotation_names": {r.code: r.name for r in g.rotations.values()},
             "next_block": _next_block(acc.schedule_year),
         },

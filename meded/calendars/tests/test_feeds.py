@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from meded.calendars import actions, sources
 from meded.calendars.ical import Event
-from meded.calendars.models import CalendarFeed
+from meded.calendars.models import CalendarFeed, hash_token
 from meded.org.models import Person
 from meded.schedules.actions import do_publish
 from meded.schedules.models import Assignment, Rotation, ScheduleVersion
@@ -26,7 +26,7 @@ def resident(users) -> Person:
 
 @pytest.fixture
 def feed(resident, users) -> CalendarFeed:
-    return actions.do_get_or_create_feed(users["resident"], resident)
+    return actions.do_issue_feed(users["resident"], resident)
 
 
 def _url(feed: CalendarFeed) -> str:
@@ -62,11 +62,19 @@ def _copy(version: ScheduleVersion, number: int) -> ScheduleVersion:
     return new
 
 
-def test_a_feed_token_is_long_random_and_url_safe(feed, resident, users):
+def test_a_feed_token_is_long_random_and_url_safe_and_only_its_hash_is_stored(
+    feed, resident, users
+):
+    assert feed.token is not None
     assert len(feed.token) >= 43  # 32 random bytes
     assert set(feed.token) <= set(string.ascii_letters + string.digits + "-_")
-    again = actions.do_get_or_create_feed(users["resident"], resident)
-    assert again.pk == feed.pk  # one live feed per person
+    stored = CalendarFeed.objects.get(pk=feed.pk)
+    assert stored.token is None and stored.token_hash == hash_token(feed.token)
+    assert feed.token not in str(CalendarFeed.objects.filter(pk=feed.pk).values().get())
+    again = actions.do_issue_feed(users["resident"], resident)
+    assert again.pk != feed.pk and again.token != feed.token
+    # one live feed per person
+    assert list(CalendarFeed.objects.filter(person=resident, revoked_at__isnull=True)) == [again]
 
 
 def test_the_feed_holds_only_published_blocks(as_user, solved, feed, resident, users):
@@ -177,7 +185,9 @@ def test_fetching_notes_last_fetched_at_with_at_most_one_write_per_few_minutes(
     feed.refresh_from_db()
     first = feed.last_fetched_at
     assert first is not None and timezone.now() - first < dt.timedelta(minutes=1)
-    with django_assert_max_num_queries(3):  # the feed, the person's cells; no UPDATE
+    # the feed with its person and login, the login's roles (4), the person's cells and
+    # shifts; no UPDATE
+    with django_assert_max_num_queries(8):
         client.get(_url(feed))
     feed.refresh_from_db()
     assert feed.last_fetched_at == first
@@ -214,3 +224,86 @@ def test_the_signed_in_calendar_download_has_the_feeds_events(as_user, solved, f
     download = icalendar.Calendar.from_ical(r.content.decode("utf-8")).walk("VEVENT")
     subscribed = _events(as_user(None), feed)
     assert {str(e["UID"]) for e in download} == {str(e["UID"]) for e in subscribed}
+
+
+def test_a_feed_stops_working_when_its_login_is_deactivated(as_user, feed, users):
+    client = as_user(None)
+    assert client.get(_url(feed)).status_code == 200
+    User = type(users["resident"])
+    User.objects.filter(pk=users["resident"].pk).update(is_active=False)
+    assert client.get(_url(feed)).status_code == 404
+    User.objects.filter(pk=users["resident"].pk).update(is_active=True)
+    assert client.get(_url(feed)).status_code == 200
+
+
+def test_a_feed_stops_working_when_the_persons_every_role_has_ended(as_user, feed, resident):
+    from meded.org.models import Appointment, ProgramRole
+
+    client = as_user(None)
+    assert client.get(_url(feed)).status_code == 200
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Appointment.objects.filter(person=resident).update(
+        start_date=yesterday - dt.timedelta(days=400), end_date=yesterday
+    )
+    ProgramRole.objects.filter(person=resident).update(end_date=yesterday)
+    assert client.get(_url(feed)).status_code == 404
+
+
+def test_a_feed_of_a_person_without_a_login_serves_while_they_hold_a_current_appointment(
+    as_user, users
+):
+    from meded.org.models import Appointment
+
+    today = timezone.localdate()
+    trainee = (
+        Person.objects.filter(
+            user__isnull=True,
+            appointments__kind=Appointment.Kind.TRAINEE,
+            appointments__start_date__lte=today,
+            appointments__end_date__gte=today,
+        )
+        .distinct()
+        .first()
+    )
+    assert trainee is not None
+    feed = actions.do_issue_feed(users["gme-admin"], trainee)
+    client = as_user(None)
+    assert client.get(_url(feed)).status_code == 200
+    Appointment.objects.filter(person=trainee).update(end_date=today - dt.timedelta(days=1))
+    assert client.get(_url(feed)).status_code == 404
+
+
+def test_the_migration_hashes_existing_tokens_so_existing_links_keep_working():
+    import importlib
+
+    migration = importlib.import_module("meded.calendars.migrations.0002_store_token_hashes")
+
+    class Row:
+        def __init__(self, token: str) -> None:
+            self.token, self.token_hash = token, None
+
+    rows = [Row("old-token-one-0123456789abcdefghijklmnopqrstuvw"), Row("old-token-two-xyz")]
+    saved: list[tuple[list[Row], list[str]]] = []
+
+    class Manager:
+        def all(self):
+            return self
+
+        def only(self, *fields):
+            return rows
+
+        def bulk_update(self, objs, fields, batch_size=None):
+            saved.append((list(objs), fields))
+
+    class Model:
+        objects = Manager()
+
+    class Apps:
+        def get_model(self, app, name):
+            assert (app, name) == ("calendars", "CalendarFeed")
+            return Model
+
+    migration.hash_tokens(Apps(), None)
+    [(objs, fields)] = saved
+    assert fields == ["token_hash"]
+    assert [o.token_hash for o in objs] == [hash_token(r.token) for r in rows]

@@ -3,6 +3,7 @@ the demo's worker is checked with short-lived stand-in processes."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -176,6 +177,28 @@ def test_demo_prepares_then_hands_the_server_and_one_worker_to_the_supervisor(ca
     assert worker is None
     assert "No worker" in out
     assert "http://127.0.0.1:8000" in out
+
+
+@pytest.mark.django_db
+def test_demo_turns_debug_on_for_itself_its_web_server_and_its_worker(capsys, monkeypatch):
+    monkeypatch.setenv("MEDED_DEBUG", "0")
+    monkeypatch.delenv("MEDED_DEBUG")  # restored (to unset) after the test
+    seen: list[str | None] = []
+
+    def supervise(server: list[str], worker: list[str] | None) -> int:
+        seen.append(os.environ.get("MEDED_DEBUG"))  # the children inherit the environment
+        return 0
+
+    monkeypatch.setattr(cli, "supervise", supervise)
+    code, _ = run(capsys, "demo", "--no-worker")
+    assert code == 0 and seen == ["1"]
+
+
+def test_serve_has_a_production_mode_with_gunicorn(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert "--production" in out and "gunicorn" in out and "MEDED_WEB_WORKERS" in out
 
 
 def sleeper(seconds: float) -> list[str]:

@@ -23,6 +23,11 @@ PUBLIC = {
     "programs/<slug:slug>/",
     "accounts/login/",
     "accounts/logout/",
+    "accounts/password-reset/",
+    "accounts/password-reset/sent/",
+    "accounts/password-reset/<uidb64>/<token>/",
+    "accounts/password-reset/done/",
+    "healthz",
     "api/openapi.json",
     "api/docs",
     "api/public/facts",
@@ -96,6 +101,8 @@ def values(im: Program) -> dict[str, str]:
         "<int:swap_id>": "1",
         "<swap_id>": "1",
         "<decision>": "approve",
+        "<uidb64>": "MQ",
+        "<token>": "made-up-reset-token",
     }
 
 

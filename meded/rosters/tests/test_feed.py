@@ -9,7 +9,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from meded.calendars.actions import do_get_or_create_feed
+from meded.calendars.actions import do_issue_feed
 from meded.rosters import actions
 from meded.rosters.tests.test_swaps import residents_with_logins, user_of
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(client, person, users) -> list[Any]:
-    feed = do_get_or_create_feed(users["gme-admin"], person)
+    feed = do_issue_feed(users["gme-admin"], person)
     r = client.get(f"/calendars/feed/{feed.token}.ics")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/calendar")
     cal = icalendar.Calendar.from_ical(r.content)
