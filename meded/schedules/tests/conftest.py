@@ -26,9 +26,9 @@ def sy(im: Program) -> ScheduleYear:
     return load_schedule_demo(im)
 
 
-@pytest.fixture
-def solved(sy: ScheduleYear, users: dict[str, Any]) -> ScheduleVersion:
-    """A solved draft version (number 1) of the small demo's year."""
+def solved_version(sy: ScheduleYear, chief: Any) -> ScheduleVersion:
+    """A solved draft version (number 1) of the small demo's year; the engine's schedule is
+    computed once per session."""
     built = adapters.build_problem(sy)
     key = tuple(sorted(built.residents))
     if key not in _cache:
@@ -41,9 +41,15 @@ def solved(sy: ScheduleYear, users: dict[str, Any]) -> ScheduleVersion:
         number=1,
         label="Solved",
         solver_status="FEASIBLE",
-        created_by=users["chief"],
+        created_by=chief,
         cohorts=cohorts,
     )
     Assignment.objects.bulk_create(adapters.assignments_for(version, built, schedule))
     version.schedule_year = sy
     return version
+
+
+@pytest.fixture
+def solved(sy: ScheduleYear, users: dict[str, Any]) -> ScheduleVersion:
+    """A solved draft version (number 1) of the small demo's year."""
+    return solved_version(sy, users["chief"])
