@@ -211,6 +211,7 @@ def build_world() -> World:
         "POST /api/rosters/{slug}/swaps": {"shift_id": shift.pk, "to_appointment_id": colleague.pk},
         "POST /api/schedules/{slug}/versions": {},
     }
+    assert feed.token is not None
     world = World({**values, **{f"@{k}": v for k, v in ids.items()}}, feed.token, queries)
     world.bodies = bodies
     return world

@@ -21,22 +21,23 @@ from meded.audit.models import AuditEntry
 from meded.core.tests import sweep
 from meded.core.tests.sweep import PERSONAS, World, client_for, refused
 
-P = set(PERSONAS)
-SIGNED_IN = P - {None}
-ROLE = SIGNED_IN - {"outsider"}  # a current role or appointment anywhere
-IM_PLANNERS = {"chief", "coordinator", "director", "gme-admin"}
-IM_MANAGERS = {"coordinator", "director", "gme-admin"}
-IM_STAFF = IM_PLANNERS | {"faculty"}
-IM_READERS = IM_STAFF | {"resident"}  # published schedules and rosters
-ORG_STAFF = IM_STAFF | {"surgery-coordinator"}  # the shared organization pages
-ANY_MANAGER = IM_MANAGERS | {"surgery-coordinator"}  # the audit log, each their own programs
-RESIDENT_AND_PLANNERS = IM_PLANNERS | {"resident"}  # requests, swaps, meal cards
-RESIDENT_AND_MANAGERS = IM_MANAGERS | {"resident"}  # the resident's calendar link
-JOB_WATCHERS = IM_MANAGERS  # the coordinator's import job: its starter and the managers
-RESIDENT = {"resident"}  # the resident's own things
-NOBODY: set[str | None] = set()  # single sign-on while it is not configured
+Audience = set[str | None]
+P: Audience = set(PERSONAS)
+SIGNED_IN: Audience = P - {None}
+ROLE: Audience = SIGNED_IN - {"outsider"}  # a current role or appointment anywhere
+IM_PLANNERS: Audience = {"chief", "coordinator", "director", "gme-admin"}
+IM_MANAGERS: Audience = {"coordinator", "director", "gme-admin"}
+IM_STAFF: Audience = IM_PLANNERS | {"faculty"}
+IM_READERS: Audience = IM_STAFF | {"resident"}  # published schedules and rosters
+ORG_STAFF: Audience = IM_STAFF | {"surgery-coordinator"}  # the shared organization pages
+ANY_MANAGER: Audience = IM_MANAGERS | {"surgery-coordinator"}  # the audit log, each their own programs
+RESIDENT_AND_PLANNERS: Audience = IM_PLANNERS | {"resident"}  # requests, swaps, meal cards
+RESIDENT_AND_MANAGERS: Audience = IM_MANAGERS | {"resident"}  # the resident's calendar link
+JOB_WATCHERS: Audience = IM_MANAGERS  # the coordinator's import job: its starter and the managers
+RESIDENT: Audience = {"resident"}  # the resident's own things
+NOBODY: Audience = set()  # single sign-on while it is not configured
 
-ACCESS: dict[str, set[str | None]] = {
+ACCESS: dict[str, Audience] = {
     # Public pages and sign-in
     "": P,
     "programs/": P,
