@@ -177,7 +177,9 @@ def cell(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Http404("No such rotation")
     error = ""
     try:
-        actions.do_set_assignment(request.user, version, appt_id, block, rot)
+        actions.do_set_assignment(
+            request.user, version, appt_id, block, rot, reason=data.get("reason", "")[:300]
+        )
     except actions.ScheduleError as e:
         error = str(e)
     ctx = _cell_context(acc, version, appt_id, block)

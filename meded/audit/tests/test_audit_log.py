@@ -15,6 +15,9 @@ from meded.audit.models import AuditEntry
 from meded.org.actions import do_import_roster
 from meded.org.models import Person
 from meded.org.tests.roster_files import csv_bytes, resident
+from meded.schedules.tests.conftest import sy
+
+__all__ = ["sy"]
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +222,38 @@ def test_a_persons_history_gathers_their_record_appointment_and_pgy_changes(as_u
         as_user("coordinator").get("/audit/", {"person": person.pk + 10**6}).context["page"].entries
         == []
     )
+
+
+def test_the_log_answers_who_changed_a_residents_block_7_when_and_why(as_user, users, sy, im):
+    from meded.org.models import Appointment
+    from meded.schedules.actions import do_set_assignment
+    from meded.schedules.models import Rotation, ScheduleVersion
+
+    appt = Appointment.objects.get(person__user__username="resident", kind="trainee")
+    version = ScheduleVersion.objects.create(schedule_year=sy, number=7, label="Draft")
+    version.schedule_year = sy
+    rotation = Rotation.objects.filter(program=im).order_by("code").first()
+    do_set_assignment(
+        users["chief"], version, appt.pk, 6, rotation, reason="swapped with a colleague's ICU"
+    )
+    do_set_assignment(users["chief"], version, appt.pk, 2, rotation)  # another block
+    params = {"person": str(appt.person_id), "event": "schedule.cell_changed", "q": "block 7"}
+    page = as_user("coordinator").get("/audit/", params).context["page"]
+    [entry] = page.entries
+    assert entry.actor_name == "chief" and entry.note == "swapped with a colleague's ICU"
+    assert entry.data == {"block": 7, "version": 7, "appointment": appt.pk}
+    assert entry.changes == {"rotation": [None, rotation.code]}
+    api = as_user("coordinator").get("/api/audit/entries", params).json()["items"]
+    assert [i["id"] for i in api] == [entry.pk] and api[0]["event"] == "schedule.cell_changed"
+    # An area is every event of it.
+    assert (
+        len(as_user("coordinator").get("/audit/", {"event": "schedule"}).context["page"].entries)
+        >= 2
+    )
+
+
+def test_every_recorded_event_is_one_some_app_defined(users, im):
+    from meded.audit.events import UnknownEvent
+
+    with pytest.raises(UnknownEvent):
+        audit.record(users["coordinator"], "program.renamed_by_typo", im, program=im)
