@@ -233,6 +233,7 @@ def test_the_log_answers_who_changed_a_residents_block_7_when_and_why(as_user, u
     version = ScheduleVersion.objects.create(schedule_year=sy, number=7, label="Draft")
     version.schedule_year = sy
     rotation = Rotation.objects.filter(program=im).order_by("code").first()
+    assert rotation is not None
     do_set_assignment(
         users["chief"], version, appt.pk, 6, rotation, reason="swapped with a colleague's ICU"
     )
