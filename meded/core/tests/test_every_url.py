@@ -3,19 +3,21 @@ the API's OpenAPI schema), requested with real Internal Medicine objects as ever
 and judged against who it is meant for (ACCESS). A route that is not classified fails; a
 persona meant to get in who is refused fails; a persona not meant to get in who gets
 anything fails, and must have written nothing. Every method answers without a server
-error. A deliberately unprotected view proves the sweep catches a leak.
+error. Nothing writes on GET. A deliberately unprotected view proves the sweep catches a leak.
 
 Audiences (for Internal Medicine's objects):"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from meded.audit.models import AuditEntry
 from meded.core.tests import sweep
@@ -239,6 +241,25 @@ def ask(client: Client, method: str, url: str, route: str, world: World) -> Any:
     return client.post(url, {})
 
 
+# Nothing writes on GET, but for records of the reading itself: a calendar feed notes when it
+# was last fetched (at most once an hour; the owner sees it), and taking the trainee roster's
+# personal data out as a file is an audit log entry.
+EXPORTED = {"audit_auditentry"}
+GET_MAY_WRITE = {
+    "calendars/feed/<slug:token>.ics": {"calendars_calendarfeed"},
+    "org/programs/<slug:slug>/roster/export.csv": EXPORTED,
+    "org/programs/<slug:slug>/roster/export.xlsx": EXPORTED,
+    "GET /api/programs/{slug}/roster/export": EXPORTED,
+}
+WRITES = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def writes_of(queries: list[dict[str, Any]]) -> set[str]:
+    """The tables a request wrote to (Django's own session and sign-in rows aside)."""
+    tables = {m.group(2) for q in queries if (m := WRITES.match(q["sql"]))}
+    return tables - {"django_session", "auth_user"}
+
+
 def sweep_route(world: World, route: str, audience: set[str | None]) -> list[str]:
     """Every persona, every method: the problems found."""
     if " " in route:  # an API operation
@@ -252,7 +273,7 @@ def sweep_route(world: World, route: str, audience: set[str | None]) -> list[str
     for persona in PERSONAS:
         for method in methods:
             client = client_for(persona)
-            with transaction.atomic():
+            with transaction.atomic(), CaptureQueriesContext(connection) as queries:
                 before = AuditEntry.objects.count()
                 r = ask(client, method, url, route, world)
                 wrote = AuditEntry.objects.count() - before
@@ -261,6 +282,10 @@ def sweep_route(world: World, route: str, audience: set[str | None]) -> list[str
                 problems.append(f"{method} {url}: {found}")
             elif persona not in audience and wrote:
                 problems.append(f"{method} {url}: refused {persona}, yet wrote {wrote} entries")
+            if method == "GET" and (
+                tables := writes_of(queries.captured_queries) - GET_MAY_WRITE.get(route, set())
+            ):
+                problems.append(f"GET {url} as {persona} wrote to {', '.join(sorted(tables))}")
     return problems
 
 
