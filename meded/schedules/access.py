@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from meded.accounts.access import MANAGER_ROLES, can_view_program, viewer_for
+from meded.accounts.access import MANAGER_ROLES, Viewer, can_view_program, viewer_for
 from meded.org.models import Program, ProgramRole
 from meded.schedules.models import ScheduleVersion, ScheduleYear
 
@@ -27,6 +27,14 @@ EDITOR_ROLES = MANAGER_ROLES | {ProgramRole.Role.CHIEF_RESIDENT}
 def can_edit_schedule(user: Any, program: Program) -> bool:
     v = viewer_for(user)
     return v.is_gme_admin or bool(v.roles_in(program.pk) & EDITOR_ROLES)
+
+
+def edited_program_ids(v: Viewer) -> frozenset[int] | None:
+    """The programs whose schedules (and rosters) the viewer edits; None: every program (the
+    GME office)."""
+    if v.is_gme_admin:
+        return None
+    return frozenset(pid for pid, roles in v.program_roles.items() if roles & EDITOR_ROLES)
 
 
 def can_read_schedule(user: Any, program: Program) -> bool:
