@@ -89,3 +89,11 @@ def test_a_block_whose_generation_fails_is_generated_again_with_twice_the_time_a
     jobs = Job.objects.filter(kind=actions.SOLVE_JOB, program=sy.program).order_by("created_at")
     assert [j.status for j in jobs] == [Job.Status.FAILED, Job.Status.SUCCEEDED]
     assert all(j.created_by == users["chief"] for j in jobs)
+
+
+@pytest.mark.django_db
+def test_the_demos_schedule_year_is_the_academic_year_of_today(sy: ScheduleYear):
+    today = timezone.localdate()
+    assert sy.academic_year.start_date <= today <= sy.academic_year.end_date
+    assert sy.start_date == sy.academic_year.start_date
+    assert adapters.block_of(sy, today) is not None
