@@ -31,6 +31,8 @@ from typing import Any
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 WORKER_STOP_SECONDS = 15.0
+# Each demo block's roster solve (26 blocks: a few minutes in all, today's block first).
+DEMO_ROSTER_SECONDS = 20.0
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -131,11 +133,19 @@ def queue_demo_schedule() -> None:
         f"  - Rotation schedule: {year.n_blocks} blocks; solving version {version.number} "
         f"in the background (/schedules/{im.slug}/{year.pk}/)"
     )
-    # Then, on the worker: publish it and generate and publish today's block's roster.
+    # Then, on the worker: publish it and generate and publish every block's roster, today's
+    # first. MEDED_DEMO_ROSTER_SECONDS is each block's solve time, MEDED_DEMO_ROSTER_BLOCKS
+    # how many blocks to roster (0: all; the tests roster two).
     load_roster_demo(im)
-    roster_seconds = min(20.0, seconds or 20.0)
-    finish_demo.enqueue(str(version.job_id), roster_seconds)
-    say("  - Shift rosters: today's block is generated and published once the year is solved")
+    roster_seconds = float(os.environ.get("MEDED_DEMO_ROSTER_SECONDS", "0")) or min(
+        DEMO_ROSTER_SECONDS, seconds or DEMO_ROSTER_SECONDS
+    )
+    blocks = int(os.environ.get("MEDED_DEMO_ROSTER_BLOCKS", "0"))
+    finish_demo.enqueue(str(version.job_id), roster_seconds, blocks)
+    say(
+        "  - Shift rosters: once the year is solved, every block is generated and published, "
+        f"today's first ({roster_seconds:g} s a block; /rosters/{im.slug}/)"
+    )
 
 
 def logins_table() -> str:

@@ -42,7 +42,14 @@ from meded.engine.roster import (
     Roster as EngineRoster,
 )
 from meded.org.models import Appointment, Leave, Program
-from meded.rosters.models import Roster, RosterSettings, Shift, ShiftKind, ShiftTemplate
+from meded.rosters.models import (
+    Roster,
+    RosterSettings,
+    Shift,
+    ShiftKind,
+    ShiftTemplate,
+    block_last_day,
+)
 from meded.schedules.models import Assignment, Rotation, ScheduleVersion, ScheduleYear
 
 LOOKBACK = 27  # a 28-day window that ends on the block's first day starts this many days before
@@ -79,10 +86,14 @@ def published_version(sy: ScheduleYear) -> ScheduleVersion | None:
 
 
 def block_of(sy: ScheduleYear, day: dt.date) -> int | None:
+    """The block whose roster covers the day (the last block's runs to the year's end)."""
     if day < sy.start_date:
         return None
     b = (day - sy.start_date).days // sy.block_days
-    return b if b < sy.n_blocks else None
+    if b < sy.n_blocks:
+        return b
+    last = sy.n_blocks - 1
+    return last if day <= block_last_day(sy, last) else None
 
 
 def rotations_in_block(

@@ -27,7 +27,7 @@ from ninja.responses import Status
 
 from meded.org.access import viewer_for
 from meded.rosters import access, actions, adapters, grid
-from meded.rosters.models import Roster, Shift, SwapRequest
+from meded.rosters.models import Roster, Shift, SwapRequest, block_last_day
 from meded.schedules.models import ScheduleYear
 
 router = Router(tags=["rosters"])
@@ -152,13 +152,14 @@ def shifts(
     draft: bool = False,
 ) -> list[dict[str, Any]]:
     acc = _program(request, slug, edit=draft)
-    qs = ScheduleYear.objects.filter(program=acc.program)
+    qs = ScheduleYear.objects.filter(program=acc.program).select_related("academic_year")
     if year is not None:
         sy = qs.filter(pk=year).first()
     else:
         today = timezone.localdate()
         sy = next(
-            (y for y in qs if y.start_date <= today <= y.block_end(y.n_blocks - 1)), qs.first()
+            (y for y in qs if y.start_date <= today <= block_last_day(y, y.n_blocks - 1)),
+            qs.first(),
         )
     if sy is not None and block is None:
         current = adapters.block_of(sy, timezone.localdate())

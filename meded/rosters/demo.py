@@ -2,9 +2,10 @@
 its roster settings. Only rows: no solving, so it adds nothing noticeable to `meded demo`.
 
 A roster is built from the PUBLISHED rotation schedule. `meded demo` queues the year's solve,
-then ``finish_demo`` (below), which waits for it on the worker, publishes it as the chief
-resident and generates and publishes the roster of today's block, so the residents' year, "on
-call now", "my shifts" and meal cards have something to show.
+then ``finish_demo`` (below), which waits for it on the worker and publishes it as the chief
+resident; ``roster_demo_blocks`` then generates and publishes, as the chief, the roster of
+every block of the year, one background job per block, today's block first: "on call now",
+"my shifts", the home pages and meal cards have something to show whatever the day.
 
 Cover minimums are hard for the solver and sized to the small demo's smallest services (a
 service with one or two residents in a block cannot cover 24-hour call every night within
@@ -24,9 +25,9 @@ from django_tasks import task
 
 from meded.jobs.models import Job
 from meded.org.models import Program
-from meded.rosters.adapters import settings_for
-from meded.rosters.models import ShiftKind, ShiftTemplate
-from meded.schedules.models import Rotation
+from meded.rosters.adapters import block_of, settings_for
+from meded.rosters.models import Roster, ShiftKind, ShiftTemplate
+from meded.schedules.models import Rotation, ScheduleYear
 
 WEEKDAYS = [0, 1, 2, 3, 4]
 WEEKEND = [5, 6]
@@ -164,44 +165,133 @@ def load_roster_demo(program: Program) -> int:
 
 log = logging.getLogger(__name__)
 DEMO_WAIT_SECONDS = 30 * 60
+POLL_SECONDS = 1.0
+
+
+def _wait_for(job_id: str) -> Job | None:
+    """The job once it has ended (None when it did not within DEMO_WAIT_SECONDS). With the
+    demo's one worker it has, since its task was queued first; with more it may still run."""
+    deadline = time.monotonic() + DEMO_WAIT_SECONDS
+    while True:
+        job = Job.objects.select_related("created_by").get(pk=job_id)
+        if job.is_finished:
+            return job
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(POLL_SECONDS)
+
+
+def demo_block_order(sy: ScheduleYear, today: dt.date) -> list[int]:
+    """The order the demo rosters the year's blocks in: today's block first (so "on call
+    now" has something to show within a minute), then the rest of the year forward, each
+    block's first days pinned to the published block before it, then the earlier blocks
+    backward, each one's last days pinned to the published block after it."""
+    current = block_of(sy, today)
+    if current is None:
+        current = 0 if today < sy.start_date else sy.n_blocks - 1
+    return [current, *range(current + 1, sy.n_blocks), *range(current - 1, -1, -1)]
 
 
 @task()
-def finish_demo(schedule_job_id: str, roster_seconds: float = 20.0) -> str:
+def finish_demo(schedule_job_id: str, roster_seconds: float = 20.0, blocks: int = 0) -> str:
     """The demo's last step, on a worker: once the year's solve is done, publish it as the
-    chief resident who started it, then generate and publish the roster of today's block."""
-    from meded.jobs.tasks import run_job
-    from meded.rosters import actions as roster_actions
-    from meded.rosters.adapters import block_of
+    chief resident who started it, then roster the year: ``roster_demo_blocks`` generates
+    and publishes the first ``blocks`` blocks (0: every block) in demo_block_order."""
     from meded.schedules import actions as schedule_actions
     from meded.schedules.models import ScheduleVersion
 
-    deadline = time.monotonic() + DEMO_WAIT_SECONDS
-    while True:
-        job = Job.objects.select_related("created_by").get(pk=schedule_job_id)
-        if job.is_finished:
-            break
-        if time.monotonic() > deadline:
-            return "the schedule solve did not finish"
-        time.sleep(2)
+    job = _wait_for(schedule_job_id)
+    if job is None:
+        return "the schedule solve did not finish"
     if job.status != Job.Status.SUCCEEDED:
         return "the schedule solve failed"
     chief = job.created_by
-    version = ScheduleVersion.objects.select_related("schedule_year__program").get(
-        pk=job.result["version"]
-    )
+    assert chief is not None
+    version = ScheduleVersion.objects.select_related(
+        "schedule_year__program", "schedule_year__academic_year"
+    ).get(pk=job.result["version"])
     schedule_actions.do_publish(chief, version)
     sy = version.schedule_year
     load_roster_demo(sy.program)
-    block = block_of(sy, timezone.localdate()) or 0
-    roster = roster_actions.do_generate(chief, sy, block, time_limit=roster_seconds)
-    if roster.job_id is not None:
-        # Solve it here: with the demo's one worker, a queued roster job would wait for us.
-        run_job.call(str(roster.job_id))
-    roster.refresh_from_db()
-    try:
-        roster_actions.do_publish(chief, roster)
-    except roster_actions.RosterError as e:
-        log.warning("Demo roster of block %s not published: %s", block + 1, e)
-        return f"roster not published: {e}"
-    return "published"
+    order = demo_block_order(sy, timezone.localdate())
+    roster_demo_blocks.enqueue(sy.pk, chief.pk, order[: blocks or None], roster_seconds)
+    return "published; rostering the year"
+
+
+@task()
+def roster_demo_blocks(
+    schedule_year_id: int,
+    chief_id: int,
+    blocks: list[int],
+    roster_seconds: float,
+    generation_job_id: str = "",
+    attempt: int = 1,
+) -> str:
+    """One step of rostering the demo's year, on the worker, as the chief resident: publish
+    the block whose generation job ``generation_job_id`` ran (waiting for it if another worker
+    has it; a generation that found no roster in time is tried once more with twice the
+    time), then start the generation of the next of ``blocks`` (a background job, queued like
+    a chief's Generate) and queue this task again behind it for the rest. Each block is its
+    own job and task, so the worker stays free between blocks and a stopped worker resumes
+    where it was."""
+    from django.contrib.auth.models import User
+
+    from meded.rosters import actions as roster_actions
+
+    chief = User.objects.get(pk=chief_id)
+    sy = ScheduleYear.objects.select_related("program", "academic_year").get(pk=schedule_year_id)
+    outcome = ""
+    if generation_job_id:
+        job = _wait_for(generation_job_id)
+        roster = (
+            Roster.objects.filter(job_id=generation_job_id)
+            .select_related("schedule_year__program", "schedule_year__academic_year")
+            .first()
+        )
+        if roster is None or job is None:
+            outcome = "the generation did not end"
+        elif job.status != Job.Status.SUCCEEDED:
+            outcome = f"{roster} not generated: {job.message}"
+            if attempt < 2 and not roster.is_solving:
+                log.warning("Demo %s; trying again with %g s", outcome, 2 * roster_seconds)
+                return _generate_next(
+                    chief, sy, [roster.block, *blocks], roster_seconds, 2 * roster_seconds, 2
+                )
+            log.warning("Demo %s", outcome)
+        else:
+            try:
+                roster_actions.do_publish(chief, roster)
+                outcome = f"{roster} published"
+            except roster_actions.RosterError as e:
+                outcome = f"{roster} not published: {e}"
+                log.warning("Demo %s", outcome)
+    _generate_next(chief, sy, blocks, roster_seconds)
+    return outcome or "started"
+
+
+def _generate_next(
+    chief: Any,
+    sy: ScheduleYear,
+    blocks: list[int],
+    roster_seconds: float,
+    seconds: float | None = None,
+    attempt: int = 1,
+) -> str:
+    """Start the generation of the first of ``blocks`` that can be generated, and queue the
+    next step of roster_demo_blocks behind its job."""
+    from meded.rosters import actions as roster_actions
+
+    for i, block in enumerate(blocks):
+        try:
+            roster = roster_actions.do_generate(
+                chief, sy, block, time_limit=seconds or roster_seconds
+            )
+        except roster_actions.RosterError as e:
+            log.warning("Demo roster of block %s not generated: %s", block + 1, e)
+            attempt = 1
+            continue
+        roster_demo_blocks.enqueue(
+            sy.pk, chief.pk, blocks[i + 1 :], roster_seconds, str(roster.job_id), attempt
+        )
+        return f"generating block {block + 1}"
+    return "every block done"

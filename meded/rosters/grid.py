@@ -5,26 +5,21 @@ the meal-card entitlements (a fixed number of queries each)."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from meded.org.models import Appointment, Program
 from meded.rosters import adapters
 from meded.rosters.models import Roster, RosterSettings, Shift, ShiftKind, ShiftTemplate
-from meded.schedules.models import Rotation
+from meded.schedules.models import Assignment, Rotation, ScheduleVersion
 
 LOOKAHEAD = dt.timedelta(hours=12)
-
-
-def shifts_of_roster(roster: Roster, published: bool) -> QuerySet[Shift]:
-    return (
-        Shift.objects.filter(roster=roster, published=published)
-        .select_related("template__rotation", "appointment__person")
-        .order_by("start", "template__sort_order", "appointment__person__last_name")
-    )
 
 
 @dataclass
@@ -34,10 +29,11 @@ class Cell:
     shifts: list[Shift] = field(default_factory=list)
     minimum: int = 0
     target: int | None = None
+    tally: int | None = None  # the number of shifts, when they are counted, not loaded
 
     @property
     def count(self) -> int:
-        return len(self.shifts)
+        return len(self.shifts) if self.tally is None else self.tally
 
     @property
     def short(self) -> int:
@@ -101,45 +97,156 @@ def block_view(
     program: Program, roster: Roster, published: bool, days: list[dt.date] | None = None
 ) -> BlockView:
     """The roster of a block by service (rotation x template x day) and by person."""
-    sy = roster.schedule_year
-    days = days or roster.days
-    rs = adapters.settings_for(program)
-    holidays = rs.holiday_dates(days[0], days[-1])
+    assert roster.schedule_year.program_id == program.pk
+    return block_views([roster], published, days={roster.pk: days} if days else None)[roster.pk]
+
+
+def block_views(
+    rosters: list[Roster],
+    published: bool,
+    *,
+    days: dict[int, list[dt.date]] | None = None,
+    counts_only: bool = False,
+) -> dict[int, BlockView]:
+    """The block views of several rosters (of any programs) in a fixed number of queries:
+    what the block page shows for one, and the home page's coverage holes for many.
+    ``days`` narrows a roster's days (roster id -> days; default: the whole block).
+    ``counts_only`` counts the shifts of each cell in the database instead of loading them
+    (``Cell.shifts`` stays empty and ``people`` too): enough for the coverage."""
+    if not rosters:
+        return {}
+    days = days or {}
     zone = adapters.zone()
-    by_rotation = adapters.rotations_in_block(sy, roster.block)
-    rotations = {r.pk: r for r in Rotation.objects.filter(program=program)}
+    program_ids = {r.schedule_year.program_id for r in rosters}
+    settings = {s.program_id: s for s in RosterSettings.objects.filter(program_id__in=program_ids)}
+    versions = dict(
+        ScheduleVersion.objects.filter(
+            schedule_year_id__in={r.schedule_year_id for r in rosters},
+            status=ScheduleVersion.Status.PUBLISHED,
+        ).values_list("schedule_year_id", "pk")
+    )
+    # Who the published schedule puts on each rotation in each roster's block.
+    wanted = [
+        (versions[r.schedule_year_id], r.block) for r in rosters if r.schedule_year_id in versions
+    ]
+    by_block: dict[tuple[int, int], dict[int, list[Appointment]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    if wanted:
+        cells = Assignment.objects.filter(
+            reduce(operator.or_, (Q(version_id=v, block=b) for v, b in wanted))
+        )
+        if counts_only:
+            for v, b, rid, appt_id in cells.values_list(
+                "version_id", "block", "rotation_id", "appointment_id"
+            ):
+                by_block[v, b][rid].append(Appointment(pk=appt_id))
+        else:
+            for a in cells.select_related("appointment__person").order_by(
+                "appointment__person__last_name", "appointment__person__first_name"
+            ):
+                by_block[a.version_id, a.block][a.rotation_id].append(a.appointment)
+    rotations = {r.pk: r for r in Rotation.objects.filter(program_id__in=program_ids)}
     templates: dict[int, list[ShiftTemplate]] = defaultdict(list)
-    for t in ShiftTemplate.objects.filter(rotation__program=program, active=True):
+    for t in ShiftTemplate.objects.filter(rotation__program_id__in=program_ids, active=True):
         templates[t.rotation_id].append(t)
-    shifts = list(shifts_of_roster(roster, published))
+    shifts: dict[int, list[Shift]] = defaultdict(list)
+    tally: dict[int, dict[tuple[int, dt.date], int]] = defaultdict(dict)
+    inactive: dict[int, ShiftTemplate] = {}
+    qs = Shift.objects.filter(roster__in=rosters, published=published)
+    if counts_only:
+        for roster_id, tid, day, n in (
+            qs.annotate(day=TruncDate("start", tzinfo=zone))
+            .values("roster_id", "template_id", "day")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("roster_id", "template_id", "day", "n")
+        ):
+            tally[roster_id][tid, day] = n
+        known = {t.pk for ts in templates.values() for t in ts}
+        missing = {tid for counts in tally.values() for tid, _ in counts} - known
+        if missing:  # inactive templates that still have shifts
+            inactive.update({t.pk: t for t in ShiftTemplate.objects.filter(pk__in=missing)})
+    else:
+        for s in qs.select_related("template__rotation", "appointment__person").order_by(
+            "start", "template__sort_order", "appointment__person__last_name"
+        ):
+            shifts[s.roster_id].append(s)
+    out = {}
+    for roster in rosters:
+        sy = roster.schedule_year
+        people = by_block.get((versions.get(sy.pk, 0), roster.block), {})
+        out[roster.pk] = _view(
+            roster,
+            days.get(roster.pk) or roster.days,
+            settings.get(sy.program_id) or RosterSettings(program_id=sy.program_id),
+            people,
+            {rid: r for rid, r in rotations.items() if r.program_id == sy.program_id},
+            templates,
+            shifts.get(roster.pk, []),
+            tally.get(roster.pk, {}) if counts_only else None,
+            inactive,
+            zone,
+        )
+    return out
+
+
+def _view(
+    roster: Roster,
+    days: list[dt.date],
+    rs: RosterSettings,
+    by_rotation: dict[int, list[Appointment]],
+    rotations: dict[int, Rotation],
+    all_templates: dict[int, list[ShiftTemplate]],
+    shifts: list[Shift],
+    tally: dict[tuple[int, dt.date], int] | None,
+    inactive: dict[int, ShiftTemplate],
+    zone: dt.tzinfo,
+) -> BlockView:
+    """One block's view (see block_views): ``tally`` holds the counted shifts per (template,
+    day) when the shifts themselves are not loaded."""
+    holidays = rs.holiday_dates(days[0], days[-1])
+    templates = {rid: list(ts) for rid, ts in all_templates.items() if rid in rotations}
     at: dict[tuple[int, dt.date], list[Shift]] = defaultdict(list)
     mine: dict[tuple[int, dt.date], list[Shift]] = defaultdict(list)
+    used = [s.template for s in shifts] + [inactive[t] for t, _ in tally or {} if t in inactive]
     for s in shifts:
         day = s.local_day(zone)
         at[s.template_id, day].append(s)
         mine[s.appointment_id, day].append(s)
-        templates.setdefault(s.template.rotation_id, [])
-        if s.template not in templates[s.template.rotation_id]:
-            templates[s.template.rotation_id].append(s.template)
+    for t in used:  # a template made inactive still shows where it has shifts
+        templates.setdefault(t.rotation_id, [])
+        if t not in templates[t.rotation_id]:
+            templates[t.rotation_id].append(t)
+    counts = tally if tally is not None else {k: len(v) for k, v in at.items()}
     hol = frozenset(holidays)
     services = []
     for rid, tpls in sorted(
         templates.items(), key=lambda kv: (rotations[kv[0]].sort_order, rotations[kv[0]].code)
     ):
         people = by_rotation.get(rid, [])
-        if not tpls or (not people and not any(at.get((t.pk, d)) for t in tpls for d in days)):
+        if not tpls or (not people and not any(counts.get((t.pk, d)) for t in tpls for d in days)):
             continue
         rows = [
             TemplateRow(
                 t,
                 [
-                    Cell(d, t.runs_on(d, hol), at.get((t.pk, d), []), t.cover_min, t.cover_target)
+                    Cell(
+                        d,
+                        t.runs_on(d, hol),
+                        at.get((t.pk, d), []),
+                        t.cover_min,
+                        t.cover_target,
+                        None if tally is None else tally.get((t.pk, d), 0),
+                    )
                     for d in days
                 ],
             )
             for t in sorted(tpls, key=lambda t: (t.sort_order, t.code))
         ]
-        services.append(Service(rotations[rid], rows, people))
+        services.append(Service(rotations[rid], rows, [] if tally is not None else people))
+    if tally is not None:
+        return BlockView(roster, days, holidays, services, [])
     rot_of = {a.pk: rotations.get(rid) for rid, appts in by_rotation.items() for a in appts}
     appts = {a.pk: a for appts in by_rotation.values() for a in appts}
     for s in shifts:
@@ -162,18 +269,27 @@ class OnCallGroup:
     soon: list[Shift]
 
 
-def on_call(now: dt.datetime, program_ids: set[int] | None = None) -> list[OnCallGroup]:
-    """Published shifts in progress at ``now`` and starting in the next 12 hours, by program
-    and service."""
+def on_call_shifts(now: dt.datetime, program_ids: set[int] | None = None) -> QuerySet[Shift]:
+    """Published shifts in progress at ``now`` or starting in the next 12 hours."""
     qs = Shift.objects.filter(published=True, start__lt=now + LOOKAHEAD, end__gt=now)
     if program_ids is not None:
         qs = qs.filter(template__rotation__program_id__in=program_ids)
+    return qs
+
+
+def on_call(now: dt.datetime, program_ids: set[int] | None = None) -> list[OnCallGroup]:
+    """Published shifts in progress at ``now`` and starting in the next 12 hours, by program
+    and service."""
     groups: dict[tuple[int, int], OnCallGroup] = {}
-    for s in qs.select_related("template__rotation__program", "appointment__person").order_by(
-        "template__rotation__program__name",
-        "template__rotation__sort_order",
-        "start",
-        "template__sort_order",
+    for s in (
+        on_call_shifts(now, program_ids)
+        .select_related("template__rotation__program", "appointment__person")
+        .order_by(
+            "template__rotation__program__name",
+            "template__rotation__sort_order",
+            "start",
+            "template__sort_order",
+        )
     ):
         rot = s.template.rotation
         g = groups.setdefault((rot.program_id, rot.pk), OnCallGroup(rot.program, rot, [], []))

@@ -142,6 +142,18 @@ def _normal(value: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     return value.astimezone(dt.UTC).astimezone(zone)
 
 
+def block_last_day(sy: Any, block: int) -> dt.date:
+    """The last day a block's roster covers: the end of the block; for the year's last block,
+    the end of the academic year when that comes less than a block later (26 two-week blocks
+    are 364 days, so the year's last day or two would otherwise be on nobody's roster)."""
+    end: dt.date = sy.block_end(block)
+    if block == sy.n_blocks - 1:
+        year_end = sy.academic_year.end_date
+        if end < year_end < end + dt.timedelta(days=sy.block_days):
+            return year_end
+    return end
+
+
 class Roster(models.Model):
     """The shifts of one program's rotation block (a schedule year's block)."""
 
@@ -187,7 +199,7 @@ class Roster(models.Model):
 
     @property
     def last_day(self) -> dt.date:
-        return self.schedule_year.block_end(self.block)
+        return block_last_day(self.schedule_year, self.block)
 
     @property
     def days(self) -> list[dt.date]:

@@ -28,7 +28,14 @@ from meded.org.access import viewer_for, visible_programs
 from meded.org.models import Appointment
 from meded.rosters import access, actions, adapters, checks, grid
 from meded.rosters.access import RosterAccess
-from meded.rosters.models import Roster, Shift, ShiftKind, ShiftTemplate, SwapRequest
+from meded.rosters.models import (
+    Roster,
+    Shift,
+    ShiftKind,
+    ShiftTemplate,
+    SwapRequest,
+    block_last_day,
+)
 from meded.schedules.models import Rotation, ScheduleYear
 
 
@@ -65,7 +72,7 @@ def _current_year(acc: RosterAccess, raw: Any = None) -> ScheduleYear | None:
         return qs.filter(pk=pk).first()
     today = timezone.localdate()
     for sy in qs:
-        if sy.start_date <= today <= sy.block_end(sy.n_blocks - 1):
+        if sy.start_date <= today <= block_last_day(sy, sy.n_blocks - 1):
             return sy
     return qs.first()
 
@@ -98,7 +105,9 @@ def program(request: HttpRequest, slug: str) -> HttpResponse:
     today = timezone.localdate()
     blocks = [
         (b, start, end, rosters.get(b), start <= today <= end)
-        for b, start, end in (sy.block_dates() if sy else [])
+        for b, start, end in (
+            (b, start, block_last_day(sy, b)) for b, start, _ in (sy.block_dates() if sy else [])
+        )
     ]
     return render(
         request,
@@ -166,7 +175,7 @@ def block(request: HttpRequest, slug: str, pk: int, block: int) -> HttpResponse:
             "published": published,
             "violations": violations,
             "start": sy.block_start(b),
-            "end": sy.block_end(b),
+            "end": block_last_day(sy, b),
             "has_schedule": adapters.published_version(sy) is not None,
             "prev": b if b > 0 else None,
             "next": b + 2 if b + 1 < sy.n_blocks else None,

@@ -18,13 +18,21 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from meded.org.access import viewer_for
+from meded.org.access import PLANNER_ROLES, Viewer, viewer_for
 from meded.org.models import Program
 from meded.schedules.models import ScheduleVersion, ScheduleYear
 
 
 def can_edit_schedule(user: Any, program: Program) -> bool:
     return viewer_for(user).plans(program.pk)
+
+
+def edited_program_ids(v: Viewer) -> frozenset[int] | None:
+    """The programs whose schedules (and rosters) the viewer edits; None: every program (the
+    GME office)."""
+    if v.is_gme_admin:
+        return None
+    return frozenset(pid for pid, roles in v.program_roles.items() if roles & PLANNER_ROLES)
 
 
 def can_read_schedule(user: Any, program: Program) -> bool:

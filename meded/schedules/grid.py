@@ -3,14 +3,16 @@ comparison of two versions, each in a fixed number of queries however many resid
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import F, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from meded.org.models import Appointment
+from meded.org.models import Appointment, Leave
 from meded.schedules import adapters
 from meded.schedules.models import Assignment, Rotation, ScheduleVersion, ScheduleYear
 from meded.schedules.rules import parse_rules
@@ -214,3 +216,77 @@ def stints(sy: ScheduleYear, row: list[Rotation | None]) -> list[tuple[Rotation,
         else:
             out.append((rot, b, b))
     return out
+
+
+def leave_conflicts(versions: list[ScheduleVersion]) -> dict[int, int]:
+    """Per published version (id), the cells the year's grid marks as conflicts: a resident
+    on a rotation in a block that a leave of absence mostly covers or that falls outside
+    their appointment (meded.schedules.adapters.unavailable, the same rule the solver
+    keeps). A fixed number of queries for any number of versions: only residents with a leave
+    or an appointment that does not span the year are looked at."""
+    if not versions:
+        return {}
+    years = {v.pk: v.schedule_year for v in versions}
+    first = min(sy.start_date for sy in years.values())
+    last = max(sy.block_end(sy.n_blocks - 1) for sy in years.values())
+    leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for appt_id, start, end in (
+        Leave.objects.filter(
+            appointment__rotation_assignments__version__in=list(years),
+            start_date__lte=last,
+            end_date__gte=first,
+        )
+        .distinct()
+        .values_list("appointment_id", "start_date", "end_date")
+    ):
+        leaves[appt_id].append((start, end))
+    partial = Q(appointment__start_date__gt=F("version__schedule_year__start_date")) | Q(
+        appointment__end_date__lt=F("version__schedule_year__academic_year__end_date")
+    )
+    cells: dict[tuple[int, int], set[int]] = defaultdict(set)
+    appts: dict[int, Appointment] = {}
+    for version_id, appt_id, first_day, last_day, block in Assignment.objects.filter(
+        Q(appointment_id__in=list(leaves)) | partial, version_id__in=list(years)
+    ).values_list(
+        "version_id", "appointment_id", "appointment__start_date", "appointment__end_date", "block"
+    ):
+        cells[version_id, appt_id].add(block)
+        appts[appt_id] = Appointment(pk=appt_id, start_date=first_day, end_date=last_day)
+    out: dict[int, int] = defaultdict(int)
+    for (version_id, appt_id), blocks in cells.items():
+        off = adapters.unavailable(years[version_id], appts[appt_id], leaves.get(appt_id, ()))
+        out[version_id] += len(blocks & off)
+    return {k: n for k, n in out.items() if n}
+
+
+@dataclass(frozen=True)
+class BlockRef:
+    """One block of one schedule year."""
+
+    sy: ScheduleYear
+    block: int
+
+    @property
+    def start(self) -> dt.date:
+        return self.sy.block_start(self.block)
+
+    @property
+    def end(self) -> dt.date:
+        return self.sy.block_end(self.block)
+
+    @property
+    def number(self) -> int:
+        return self.block + 1
+
+
+def blocks_ahead(
+    years: list[ScheduleYear], today: dt.date, n: int = 2
+) -> dict[int, list[BlockRef]]:
+    """Per program, its first ``n`` blocks that are not over (the current block, then the
+    next, across the end of an academic year when the next year is set up)."""
+    out: dict[int, list[BlockRef]] = defaultdict(list)
+    for sy in sorted(years, key=lambda y: y.start_date):
+        for b, _start, end in sy.block_dates():
+            if end >= today and len(out[sy.program_id]) < n:
+                out[sy.program_id].append(BlockRef(sy, b))
+    return dict(out)

@@ -14,11 +14,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from meded import cli
+from meded.jobs.models import Job
 from meded.org.demo import DEMO_PASSWORD, PERSONAS
 from meded.org.models import Institution, Person, Program
-from meded.rosters.models import Shift
+from meded.rosters.models import Roster, Shift
 from meded.schedules.models import ScheduleVersion
 
 COMMANDS = [
@@ -110,6 +112,7 @@ def test_load_demo_leaves_a_loaded_demo_alone(capsys):
 @pytest.mark.django_db(transaction=True)
 def test_load_demo_twice_loads_once_and_reset_rebuilds(capsys, monkeypatch):
     monkeypatch.setenv("MEDED_DEMO_SOLVE_SECONDS", "2")  # the solve runs inline in tests
+    monkeypatch.setenv("MEDED_DEMO_ROSTER_BLOCKS", "2")  # today's block and the next
     call_command("flush", interactive=False, verbosity=0)  # start from an empty database
     assert not Institution.objects.exists()
     code, out = run(capsys, "load-demo", "--small")
@@ -119,11 +122,19 @@ def test_load_demo_twice_loads_once_and_reset_rebuilds(capsys, monkeypatch):
     assert ScheduleVersion.objects.filter(
         schedule_year__program__slug="internal-medicine", solver_status__in=["OPTIMAL", "FEASIBLE"]
     ).exists()
-    # then (on the worker in real life): the year is published and today's block rostered
+    # then (on the worker in real life): the year is published and its blocks rostered,
+    # today's first, each by its own generation job
     assert ScheduleVersion.objects.filter(
         schedule_year__program__slug="internal-medicine", status="published"
     ).exists()
-    assert "  - Shift rosters: today's block is generated" in out
+    assert "  - Shift rosters: once the year is solved, every block is generated" in out
+    today = timezone.localdate()
+    published = Roster.objects.filter(status=Roster.Status.PUBLISHED).select_related(
+        "schedule_year__academic_year"
+    )
+    assert len(published) == 2
+    assert any(r.first_day <= today <= r.last_day for r in published)
+    assert Job.objects.filter(kind="roster_solve", status=Job.Status.SUCCEEDED).count() == 2
     assert Shift.objects.filter(published=True).exists()
     counts = (Person.objects.count(), Program.objects.count(), User.objects.count())
     assert counts[1] > 0
