@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "meded.schedules",
     "meded.calendars",
     "meded.rosters",
+    "meded.home",
 ]
 
 MIDDLEWARE = [

@@ -2,11 +2,11 @@ from django.urls import include, path
 
 from meded.api import api
 from meded.core import health
-from meded.core import views as core_views
+from meded.home import views as home_views
 
 urlpatterns = [
     path("", include("meded.public.urls")),
-    path("home/", core_views.home, name="home"),
+    path("home/", home_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("meded.accounts.urls")),
     path("org/", include("meded.org.urls")),

@@ -1,6 +1,6 @@
 """What the signed-in home page shows, gathered from the apps that know it.
 
-The home page (meded.core.views.home) knows no feature app: each app contributes
+The home page (meded.home.views.home) knows no feature app: each app contributes
 
 - attention providers, ``(viewer, user, today) -> list[Item]``: what needs the user (swap
   requests to approve, coverage holes, leave in conflict with a published schedule, jobs
@@ -30,8 +30,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-from meded.org.access import Viewer
 
 # Most pressing first: someone waits for the user, or a shift is uncovered; then what is
 # wrong but not waiting; then what is simply worth knowing.
@@ -73,6 +71,9 @@ class Panel:
     area: str = ""
 
 
+# A provider gets the request's viewer (meded.org.access.Viewer: the core sits below the
+# organization, so it names it Any), the user and the hospital's date.
+Viewer = Any
 AttentionProvider = Callable[[Viewer, Any, dt.date], list[Item]]
 PanelProvider = Callable[[Viewer, Any, dt.date], Panel | None]
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meded.core.attention import INFO, WARNING, Item
+from meded.core.viewers import Viewer
 from meded.jobs.access import visible_jobs
 from meded.jobs.models import Job
-from meded.org.access import Viewer
 
 AREA = "Jobs"
 RECENT = dt.timedelta(days=3)

@@ -16,7 +16,7 @@ from meded.org.models import Appointment
 def home(request: HttpRequest) -> HttpResponse:
     v = viewer_for(request.user)
     if not v.has_any_role:  # no current role: the "no role" message only
-        return render(request, "core/home.html", {})
+        return render(request, "home/home.html", {})
     today = timezone.localdate()
     programs = visible_programs(request.user).select_related("institution")
     if v.is_gme_admin:
@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "core/home.html",
+        "home/home.html",
         {
             "programs": programs[:50],
             "appointments": own,
