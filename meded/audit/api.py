@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 
 from meded.audit import queries
+from meded.core.inputs import MAX_LIMIT, Text
 
 router = Router(tags=["audit"])
 
@@ -37,18 +39,20 @@ class EntriesOut(Schema):
 @router.get("/entries", response=EntriesOut)
 def entries(
     request: HttpRequest,
-    object_type: str = "",
-    object_id: str = "",
-    user: str = "",
-    program: str = "",
-    action: str = "",
-    date_from: str = "",
-    date_to: str = "",
-    batch: str = "",
-    before: str = "",
-    limit: int = queries.PAGE_SIZE,
+    object_type: Text = "",
+    object_id: Text = "",
+    user: Text = "",
+    program: Text = "",
+    action: Text = "",
+    date_from: Text = "",
+    date_to: Text = "",
+    batch: Text = "",
+    before: Text = "",
+    limit: int = Query(queries.PAGE_SIZE, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
-    """Entries newest first: the GME office sees all, program leadership their programs'."""
+    """Entries newest first: the GME office sees all, program leadership their programs'.
+    A filter that is not understood (a date that is not YYYY-MM-DD between 1900 and 2200, a
+    `before` that is not a `next` of this log) answers 400 naming it."""
     params = {
         "object_type": object_type,
         "object_id": object_id,
@@ -60,7 +64,9 @@ def entries(
         "batch": batch,
         "before": before,
     }
-    page = queries.audit_page(request.user, params, limit=max(1, min(limit, 500)))
+    page = queries.audit_page(request.user, params, limit=limit)
+    if page.problems:
+        raise HttpError(400, " ".join(page.problems))
     return {
         "items": [
             {

@@ -46,12 +46,3 @@ def search_terms(q: str, fields: list[str]) -> Q:
             any_field |= Q(**{f"{f}__icontains": term})
         cond &= any_field
     return cond
-
-
-def int_or_none(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from meded.accounts import access
+from meded.core import inputs
 from meded.org import actions, roster
 from meded.org.models import Program, Site
 from meded.org.roster import RosterFileError
@@ -85,7 +86,7 @@ def _template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The blank template; ?program=<slug> lists that program's tracks in the XLSX notes."""
     access.require_any_role(request.user)
     program: Program | None = None
-    slug = request.GET.get("program", "")
+    slug = inputs.parse_text(request.GET, "program")
     if slug:
         program = access.get_program_for_view(request.user, slug)
     return _download(actions.roster_template(fmt, program))

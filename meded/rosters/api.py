@@ -23,6 +23,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from meded.accounts.access import viewer_for
+from meded.core.inputs import BadInput, Day, Id, Slug, SmallInt, Text
 from meded.rosters import access, actions, adapters, grid
 from meded.rosters.models import Roster, Shift, SwapRequest
 from meded.schedules.models import ScheduleYear
@@ -47,10 +48,10 @@ class ShiftOut(Schema):
 
 
 class SwapIn(Schema):
-    shift_id: int
-    to_appointment_id: int
-    their_shift_id: int | None = None
-    note: str = ""
+    shift_id: Id
+    to_appointment_id: Id
+    their_shift_id: Id | None = None
+    note: Text = ""
 
 
 class SwapOut(Schema):
@@ -126,7 +127,7 @@ def on_call(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/me/shifts", response=list[ShiftOut])
 def my_shifts(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+    request: HttpRequest, start: Day | None = None, end: Day | None = None
 ) -> list[dict[str, Any]]:
     """My published shifts from ``start`` to ``end`` (dates, both included)."""
     _role(request)
@@ -136,16 +137,16 @@ def my_shifts(
     first = start or timezone.localdate()
     last = end or first + dt.timedelta(days=27)
     if last < first or (last - first).days > 400:
-        raise HttpError(400, "Give an end on or after the start, at most 400 days later.")
+        raise BadInput("end", "give an end on or after the start, at most 400 days later")
     return [_shift_out(s) for s in grid.person_shifts(v.person_id, first, last)]
 
 
 @router.get("/{slug}/shifts", response=list[ShiftOut])
 def shifts(
     request: HttpRequest,
-    slug: str,
-    block: int | None = None,
-    year: int | None = None,
+    slug: Slug,
+    block: SmallInt | None = None,
+    year: Id | None = None,
     draft: bool = False,
 ) -> list[dict[str, Any]]:
     acc = _program(request, slug, edit=draft)
@@ -174,7 +175,7 @@ def shifts(
 
 
 @router.get("/{slug}/swaps", response=list[SwapOut])
-def swaps(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+def swaps(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
     acc = _program(request, slug)
     qs = SwapRequest.objects.filter(program=acc.program)
     if not acc.can_edit:
@@ -184,7 +185,7 @@ def swaps(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 
 
 @router.post("/{slug}/swaps", response={201: SwapOut})
-def propose_swap(request: HttpRequest, slug: str, payload: SwapIn) -> Status[dict[str, Any]]:
+def propose_swap(request: HttpRequest, slug: Slug, payload: SwapIn) -> Status[dict[str, Any]]:
     """Offer one of my published shifts to another resident (a swap when ``their_shift_id``
     names one of theirs); they accept on their My shifts page."""
     acc = _program(request, slug)
