@@ -17,6 +17,7 @@ from django.utils import timezone
 from meded.accounts.access import can_manage_program
 from meded.audit import log as audit
 from meded.audit.models import AuditEntry
+from meded.core.spreadsheet import SpreadsheetRefused, check_xlsx
 from meded.jobs.models import Job
 from meded.org import roster
 from meded.org.models import AcademicYear, Appointment, Leave, Person, Program, TraineeYear
@@ -455,8 +456,12 @@ def check_upload(file_name: str, data: bytes) -> str | None:
     if too_big := size_problem(len(data)):
         return too_big
     try:
-        roster.sniff_kind(file_name, data)
+        kind = roster.sniff_kind(file_name, data)
+        if kind == "xlsx":
+            check_xlsx(data)  # a workbook too big to parse is refused before it is queued
     except RosterFileError as e:
+        return e.message
+    except SpreadsheetRefused as e:
         return e.message
     return None
 

@@ -7,7 +7,6 @@ grid."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import uuid
@@ -25,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from meded.accounts.access import viewer_for, visible_programs
 from meded.core import inputs
+from meded.core.spreadsheet import csv_writer
 from meded.jobs.access import get_job_for_view
 from meded.org import queries
 from meded.org.models import Appointment
@@ -561,7 +561,7 @@ def meals(request: HttpRequest, slug: str) -> HttpResponse:
 def meals_csv(request: HttpRequest, slug: str) -> HttpResponse:
     acc, month, rows = _meals(request, slug)
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)  # text that looks like a formula is quoted
     w.writerow(
         ["month", "resident", "email", "qualifying_shifts", "credit_per_shift", "total", "shifts"]
     )
