@@ -8,9 +8,11 @@ query cannot spoil the next request. Path parameters are now and then swapped fo
 objects of the demo (a program's slug, a person's id, a job's id, a rotation's code), so the
 fuzzer gets past the 404s into the endpoints' real work.
 
-The number of examples is bounded (EXAMPLES below, plus schemathesis' coverage cases); the
-test settings run background tasks inline, and the solve endpoint's time limit is validated,
-so a fuzzed request cannot make the run long."""
+The number of examples is bounded (EXAMPLES below, plus schemathesis' coverage cases: the
+boundaries and wrong types of each parameter, and bodies that break the schema). A second test
+sends each value that has broken an endpoint before (NASTY) to every path and query parameter
+in turn. The solve endpoint validates its time limit (at most 600 s), but a valid request still
+solves for that long, so here background tasks are queued and not run (`queued_only`)."""
 
 from __future__ import annotations
 
@@ -197,3 +199,44 @@ def test_no_api_operation_answers_a_server_error(
         )
         transaction.set_rollback(True)
     case.validate_response(response, checks=[not_a_server_error])
+
+
+# --- Every parameter, every nasty value --------------------------------------------------------
+# Random generation finds a value that breaks one parameter only now and then; this pass makes
+# sure of it: every path and query parameter of every operation in the schema, one at a time,
+# gets each NASTY value, the other path parameters real objects (so the request reaches the
+# endpoint's work), as three personas whose access together reaches every endpoint.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["gme-admin", "director", "resident"], indirect=True)
+def test_no_api_parameter_answers_a_server_error_to_a_value_that_broke_one_before(
+    api_schema: Any,
+    wsgi_app: WSGIHandler,
+    signed_in: dict[str, dict[str, str]],
+    real_values: dict[str, list[Any]],
+) -> None:
+    failures = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        real_path = {p.name: real_values.get(p.name, ["x"])[0] for p in operation.path_parameters}
+        targets = [("path_parameters", p.name) for p in operation.path_parameters]
+        targets += [("query", p.name) for p in operation.query]
+        for location, name in targets:
+            for bad in NASTY:
+                values: dict[str, dict[str, Any]] = {
+                    "path_parameters": dict(real_path),
+                    "query": {},
+                }
+                values[location][name] = bad
+                case = operation.Case(**values)
+                with transaction.atomic():
+                    response = case.call(
+                        app=wsgi_app, cookies=signed_in["cookies"], headers=signed_in["headers"]
+                    )
+                    transaction.set_rollback(True)
+                if response.status_code >= 500:
+                    failures.append(
+                        f"{operation.label} {name}={bad[:20]!r}: {response.status_code}"
+                    )
+    assert failures == []
