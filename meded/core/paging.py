@@ -9,6 +9,8 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from meded.core import inputs
+
 PAGE_SIZE = 50
 
 
@@ -46,3 +48,12 @@ def search_terms(q: str, fields: list[str]) -> Q:
             any_field |= Q(**{f"{f}__icontains": term})
         cond &= any_field
     return cond
+
+
+def int_or_none(value: str | None) -> int | None:
+    """A whole number within the database's integers, or None for anything else. New code
+    should prefer meded.core.inputs.parse_int, which answers 400 naming the field."""
+    try:
+        return inputs.parse_int({"value": value}, "value")
+    except inputs.BadInput:
+        return None
