@@ -59,8 +59,13 @@ format: $(VENV)/.stamp-dev
 BENCH_SECONDS ?= 60
 BENCH_LARGE_SECONDS ?= 600
 BENCH_OUT ?= var/bench
-MSS ?= /work/shared/benchdata/mss
-CURTOIS ?= /work/shared/benchdata/curtois_nrp
+# The shared benchmark data: ../shared/benchdata beside the repository, or MEDED_BENCHDATA
+# (also what the benchmark scripts and tests read: meded/engine/benchdata.py).
+REPO_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BENCHDATA ?= $(or $(MEDED_BENCHDATA),$(abspath $(REPO_DIR)/../shared/benchdata))
+export MEDED_BENCHDATA := $(BENCHDATA)
+MSS ?= $(BENCHDATA)/mss
+CURTOIS ?= $(BENCHDATA)/curtois_nrp
 
 bench: bench-pages bench-blocks bench-mss bench-mss-large bench-curtois
 

@@ -1,6 +1,6 @@
 """Medical Student Scheduling benchmark: solve MSS instances with the block engine.
 
-    .venv/bin/python benchmarks/mss.py /work/shared/benchdata/mss/zanazzo_generated/I40_12_1.dzn \
+    .venv/bin/python benchmarks/mss.py ../shared/benchdata/mss/zanazzo_generated/I40_12_1.dzn \
         --time-limit 60 --workers 2 --out var/mss --json
 
 Each instance is parsed, expressed in the engine's own model (meded.engine.blocks.mss
@@ -26,11 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from meded.engine.benchdata import mss_dir
 from meded.engine.blocks import mss
 from meded.engine.blocks.lns import solve_decomposed, solve_staged
 from meded.engine.blocks.solve import solve_lns
 
-BEST_KNOWN = Path("/work/shared/benchdata/mss/best_known.csv")
+BEST_KNOWN = mss_dir() / "best_known.csv"  # ../shared/benchdata, or $MEDED_BENCHDATA
 
 
 def best_known(path: Path = BEST_KNOWN) -> dict[str, int]:

@@ -1,4 +1,10 @@
-"""The JSON API under /api/ (OpenAPI at /api/openapi.json). Each app contributes a router."""
+"""The JSON API under /api/ (OpenAPI at /api/openapi.json). Each app contributes a router.
+
+Errors: a request that does not match an operation's schema answers 422 with ninja's
+``{"detail": [{"loc": [...], "msg": ...}]}``; a value that fits the schema but not the data
+(`meded.core.inputs.BadInput`, e.g. a date range too long) 400 with ``{"detail": "field: ..."}``;
+403 and 404 ``{"detail": "..."}``; anything else 500 ``{"detail": ...}``, logged, never a
+traceback."""
 
 import logging
 
@@ -9,6 +15,7 @@ from ninja.security import django_auth
 
 from meded.audit.api import router as audit_router
 from meded.calendars.api import router as calendars_router
+from meded.core.inputs import BadInput
 from meded.jobs.api import router as jobs_router
 from meded.org.api import router as org_router
 from meded.org.roster_api import router as roster_router
@@ -45,6 +52,11 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(
         request, {"detail": "Internal server error. The error has been logged."}, status=500
     )
+
+
+@api.exception_handler(BadInput)
+def bad_input(request: HttpRequest, exc: BadInput) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
 api.add_router("/public", public_router)

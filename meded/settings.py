@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Refuses input the database cannot store (NUL...) naming the parameter; BadInput -> 400.
+    "meded.core.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -300,6 +302,16 @@ TASKS = {
 MEDED_MAX_UPLOAD_BYTES = int(os.environ.get("MEDED_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEDED_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An uploaded XLSX is refused before it is parsed when it unpacks to more bytes, inflates more
+# (one part, uncompressed over compressed), or declares or holds a cell beyond these rows or
+# columns, or more cells (meded.core.spreadsheet.check_xlsx).
+MEDED_MAX_XLSX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("MEDED_MAX_XLSX_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024))
+)
+MEDED_MAX_XLSX_COMPRESSION_RATIO = int(os.environ.get("MEDED_MAX_XLSX_COMPRESSION_RATIO", "100"))
+MEDED_MAX_XLSX_ROWS = int(os.environ.get("MEDED_MAX_XLSX_ROWS", "100000"))
+MEDED_MAX_XLSX_COLUMNS = int(os.environ.get("MEDED_MAX_XLSX_COLUMNS", "200"))
+MEDED_MAX_XLSX_CELLS = int(os.environ.get("MEDED_MAX_XLSX_CELLS", "2000000"))
 
 LOGGING = {
     "version": 1,

@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 
 from meded.audit import queries
+from meded.core.inputs import MAX_LIMIT, Text
 
 router = Router(tags=["audit"])
 
@@ -41,23 +43,26 @@ class EntriesOut(Schema):
 @router.get("/entries", response=EntriesOut)
 def entries(
     request: HttpRequest,
-    object_type: str = "",
-    object_id: str = "",
-    user: str = "",
-    program: str = "",
-    action: str = "",
-    event: str = "",
-    person: str = "",
-    q: str = "",
-    date_from: str = "",
-    date_to: str = "",
-    batch: str = "",
-    before: str = "",
-    limit: int = queries.PAGE_SIZE,
+    object_type: Text = "",
+    object_id: Text = "",
+    user: Text = "",
+    program: Text = "",
+    action: Text = "",
+    event: Text = "",
+    person: Text = "",
+    q: Text = "",
+    date_from: Text = "",
+    date_to: Text = "",
+    batch: Text = "",
+    before: Text = "",
+    limit: int = Query(queries.PAGE_SIZE, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
     """Entries newest first: the GME office sees all, program leadership their programs'.
     ``event`` is a typed event ("swap.approved") or an area ("swap"); ``person`` a person's
-    id (everything about them); ``q`` words of the object's description or the note."""
+    id (everything about them); ``q`` words of the object's description or the note. A
+    filter that is not understood (a date that is not YYYY-MM-DD between 1900 and 2200, a
+    person that is not an id, a `before` that is not a `next` of this log) answers 400
+    naming it."""
     params = {
         "object_type": object_type,
         "object_id": object_id,
@@ -72,7 +77,9 @@ def entries(
         "batch": batch,
         "before": before,
     }
-    page = queries.audit_page(request.user, params, limit=max(1, min(limit, 500)))
+    page = queries.audit_page(request.user, params, limit=limit)
+    if page.problems:
+        raise HttpError(400, " ".join(page.problems))
     return {
         "items": [
             {

@@ -12,9 +12,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
 from meded.audit.models import AuditEntry
+from meded.core import inputs
 from meded.core.viewers import viewer_of
 
 PAGE_SIZE = 50
@@ -47,10 +48,14 @@ def encode_cursor(entry: AuditEntry) -> str:
 
 def decode_cursor(text: str) -> tuple[dt.datetime, int] | None:
     at_text, _, pk_text = text.rpartition("_")
-    at = parse_datetime(at_text) if at_text else None
-    if at is None or not pk_text.isdigit():
+    try:
+        at = parse_datetime(at_text) if at_text else None
+        pk = inputs.parse_id({"before": pk_text}, "before")
+    except (ValueError, inputs.BadInput):
         return None
-    return at, int(pk_text)
+    if at is None or pk is None or not inputs.MIN_DATE <= at.date() <= inputs.MAX_DATE:
+        return None
+    return at, pk
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -80,6 +85,12 @@ def audit_page(user: Any, params: Any, *, limit: int = PAGE_SIZE) -> AuditPage:
     scope = audit_program_ids(user)
     filters = {k: str(params.get(k, "") or "").strip() for k in FILTERS}
     problems: list[str] = []
+    for key in FILTERS:
+        try:
+            inputs.check_text(key, filters[key])
+        except inputs.BadInput as e:
+            problems.append(f"{e}.")
+            filters[key] = ""
     qs: QuerySet[AuditEntry] = AuditEntry.objects.select_related("program")
     if scope is not None:
         qs = qs.filter(program_id__in=scope)
@@ -88,10 +99,15 @@ def audit_page(user: Any, params: Any, *, limit: int = PAGE_SIZE) -> AuditPage:
     if filters["object_id"]:
         qs = qs.filter(object_id=filters["object_id"])
     if filters["person"]:
-        if filters["person"].isdigit():
-            qs = qs.filter(person_ref=int(filters["person"]))
+        try:
+            person = inputs.parse_id(filters, "person")
+        except inputs.BadInput:
+            person = None
+        if person is not None:
+            qs = qs.filter(person_ref=person)
         else:
             problems.append("person: give the person's number (from their page).")
+            filters["person"] = ""
     if filters["action"]:
         qs = qs.filter(action=filters["action"])
     if filters["event"]:
@@ -118,16 +134,20 @@ def audit_page(user: Any, params: Any, *, limit: int = PAGE_SIZE) -> AuditPage:
         else:
             qs = qs.filter(program_id=program.pk)
     for key, op in (("date_from", "gte"), ("date_to", "lt")):
-        if not filters[key]:
+        try:
+            day = inputs.parse_date(filters, key)
+        except inputs.BadInput as e:
+            problems.append(f"{e}.")
             continue
-        day = parse_date(filters[key]) if len(filters[key]) == 10 else None
         if day is None:
-            problems.append(f"'{filters[key]}' is not a date (use YYYY-MM-DD).")
             continue
         if key == "date_to":
             day += dt.timedelta(days=1)  # the whole of the last day
         qs = qs.filter(**{f"at__{op}": _day_start(day)})
-    cursor = decode_cursor(str(params.get("before", "") or ""))
+    before = str(params.get("before", "") or "").strip()
+    cursor = decode_cursor(before) if before else None
+    if before and cursor is None:
+        problems.append("before: not a page of this log (follow the 'Older' link).")
     if cursor is not None:
         at, pk = cursor
         qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))

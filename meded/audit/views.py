@@ -34,4 +34,6 @@ def log(request: HttpRequest) -> HttpResponse:
             ],
             "is_first_page": not request.GET.get("before"),
         },
+        # A filter that is not understood is named on the page, answered as a bad request.
+        status=400 if page.problems else 200,
     )

@@ -9,6 +9,8 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from meded.core import inputs
+
 PAGE_SIZE = 50
 
 
@@ -49,9 +51,9 @@ def search_terms(q: str, fields: list[str]) -> Q:
 
 
 def int_or_none(value: str | None) -> int | None:
-    if not value:
-        return None
+    """A whole number within the database's integers, or None for anything else. New code
+    should prefer meded.core.inputs.parse_int, which answers 400 naming the field."""
     try:
-        return int(value)
-    except ValueError:
+        return inputs.parse_int({"value": value}, "value")
+    except inputs.BadInput:
         return None

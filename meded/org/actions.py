@@ -17,6 +17,7 @@ from django.utils import timezone
 from meded.audit import log as audit
 from meded.audit.models import AuditEntry
 from meded.core.locking import lock
+from meded.core.spreadsheet import SpreadsheetRefused, check_xlsx
 from meded.jobs.models import Job
 from meded.org import events as ev
 from meded.org import roster
@@ -467,8 +468,12 @@ def check_upload(file_name: str, data: bytes) -> str | None:
     if too_big := size_problem(len(data)):
         return too_big
     try:
-        roster.sniff_kind(file_name, data)
+        kind = roster.sniff_kind(file_name, data)
+        if kind == "xlsx":
+            check_xlsx(data)  # a workbook too big to parse is refused before it is queued
     except RosterFileError as e:
+        return e.message
+    except SpreadsheetRefused as e:
         return e.message
     return None
 

@@ -2,8 +2,6 @@
 
 Same access rules as the screens (meded.org.access); session authentication."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -12,8 +10,9 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from meded.core.inputs import Id, Pagination, Slug, SmallInt, Text
 from meded.core.paging import search_terms
 from meded.org import access, queries
 from meded.org.models import AcademicYear, Appointment, Institution, Person, Program
@@ -191,9 +190,9 @@ def academic_years(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/programs", response=list[ProgramOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def programs(
-    request: HttpRequest, q: str = "", kind: str = "", institution: str = ""
+    request: HttpRequest, q: Text = "", kind: Text = "", institution: Text = ""
 ) -> list[dict[str, Any]]:
     _staff(request)
     qs = access.visible_programs(request.user).select_related("institution").order_by("name")
@@ -207,7 +206,7 @@ def programs(
 
 
 @router.get("/programs/{slug}", response=ProgramDetailOut)
-def program(request: HttpRequest, slug: str) -> dict[str, Any]:
+def program(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     p = _program(request, slug)
     return {
         **_program_out(p),
@@ -222,9 +221,9 @@ def program(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.get("/programs/{slug}/roster", response=list[RosterEntryOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def program_roster(
-    request: HttpRequest, slug: str, track: str = "", pgy: int | None = None
+    request: HttpRequest, slug: Slug, track: Text = "", pgy: SmallInt | None = None
 ) -> list[dict[str, Any]]:
     p = _program(request, slug)
     qs = queries.roster(p)
@@ -251,7 +250,7 @@ def program_roster(
 
 
 @router.get("/programs/{slug}/sites", response=list[SiteOut])
-def program_sites(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+def program_sites(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
     p = _program(request, slug)
     return [_site_out(s) for s in queries.sites_with_counts(p).filter(tracks__program=p).distinct()]
 
@@ -276,8 +275,8 @@ def sites(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/people", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
-def people(request: HttpRequest, q: str = "", kind: str = "", program: str = "") -> Any:
+@paginate(Pagination)
+def people(request: HttpRequest, q: Text = "", kind: Text = "", program: Text = "") -> Any:
     _staff(request)
     qs = access.visible_people(request.user)
     if q:
@@ -290,7 +289,7 @@ def people(request: HttpRequest, q: str = "", kind: str = "", program: str = "")
 
 
 @router.get("/people/{person_id}", response=PersonDetailOut)
-def person(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def person(request: HttpRequest, person_id: Id) -> dict[str, Any]:
     who: Person | None = access.visible_people(request.user).filter(pk=person_id).first()
     if who is None:
         raise HttpError(404, "No such person")

@@ -22,6 +22,14 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils import timezone
 
+from meded.core.spreadsheet import (
+    SpreadsheetRefused,
+    check_xlsx,
+    csv_writer,
+    safe_cell,
+    unquote_cell,
+    xlsx_append,
+)
 from meded.org.models import AcademicYear, Appointment, Person, Program, Site, Track, TraineeYear
 
 Progress = Callable[[int, int, str], None]
@@ -319,7 +327,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, [_unquote_formula(c.strip()) for c in cells]
+            yield number, [unquote_cell(c.strip()) for c in cells]
     except csv.Error as e:
         raise RosterFileError(f"The CSV file is malformed: {e}.") from e
 
@@ -333,13 +341,17 @@ def _cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return unquote_cell(str(value).strip())
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    try:
+        check_xlsx(data)  # its size and extent, before openpyxl trusts what it declares
+    except SpreadsheetRefused as e:
+        raise RosterFileError(e.message) from e
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
@@ -349,6 +361,9 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         names = wb.sheetnames
         ws = wb["Roster"] if "Roster" in names else wb[names[0]]
+        # Read the cells present, never rows padded to the declared dimension.
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             yield number, [_cell_text(v) for v in values]
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as e:
@@ -848,32 +863,18 @@ def export_rows(program: Program, *, today: dt.date | None = None) -> list[dict[
     return out
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_value(value: Any) -> str:
+def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
-    # A cell that starts like a formula would run as one when the file is opened in a
-    # spreadsheet (CSV injection): quote it; the import strips the quote again.
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
-def _unquote_formula(text: str) -> str:
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_START):
-        return text[1:]
-    return text
+    return value
 
 
 def write_csv(rows: Iterable[dict[str, Any]], notes: bool = False) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens accents right; the import reads both."""
     buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf, lineterminator="\r\n")  # text that looks like a formula is quoted
     w.writerow(COLUMN_NAMES)
     if notes:
         for c in COLUMNS:
@@ -910,13 +911,9 @@ def write_xlsx(
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = "yyyy-mm-dd"
                 out.append(cell)
-            elif isinstance(value, str) and value.startswith(FORMULA_START):
-                # Written as text, never as a formula (openpyxl treats "=..." as one).
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                out.append(cell)
             else:
-                out.append("" if value is None else value)
+                # Text that looks like a formula is quoted, so it is never one.
+                out.append("" if value is None else safe_cell(value))
         ws.append(out)
     if columns_sheet:
         doc = wb.create_sheet("Columns")
@@ -933,7 +930,9 @@ def write_xlsx(
                 allowed = f"{allowed} Tracks: {names}."
             if c.name == "pgy" and program is not None:
                 allowed = f"{allowed} This program: PGY {program.min_pgy}-{program.max_pgy}."
-            doc.append([c.name, "yes" if c.required else "no", c.description, allowed, c.example])
+            xlsx_append(
+                doc, [c.name, "yes" if c.required else "no", c.description, allowed, c.example]
+            )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from meded.core.inputs import Slug, Text
 from meded.jobs.api import JobOut, job_out
 from meded.org import access, actions
 from meded.org.models import Program
@@ -46,7 +47,7 @@ class ImportIn(Schema):
 
 @router.post("/programs/{slug}/roster/import", response={202: JobOut})
 def import_roster(
-    request: HttpRequest, slug: str, file: File[UploadedFile], form: Form[ImportIn]
+    request: HttpRequest, slug: Slug, file: File[UploadedFile], form: Form[ImportIn]
 ) -> Status[dict[str, Any]]:
     """Queue a roster import (or, with dry_run, a check that writes nothing). Poll
     GET /api/jobs/{id} for progress and the result."""
@@ -63,7 +64,7 @@ def import_roster(
 
 
 @router.get("/programs/{slug}/roster/export")
-def export_roster(request: HttpRequest, slug: str, format: str = "csv") -> HttpResponse:
+def export_roster(request: HttpRequest, slug: Slug, format: Text = "csv") -> HttpResponse:
     """The roster as a file in the import format (recorded in the audit log)."""
     program = _managed(request, slug)
     if format not in actions.CONTENT_TYPES:
@@ -72,7 +73,7 @@ def export_roster(request: HttpRequest, slug: str, format: str = "csv") -> HttpR
 
 
 @router.get("/roster-template")
-def roster_template(request: HttpRequest, format: str = "csv", program: str = "") -> HttpResponse:
+def roster_template(request: HttpRequest, format: Text = "csv", program: Text = "") -> HttpResponse:
     """The blank roster file with every column described."""
     try:
         access.require_any_role(request.user)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from meded.core import inputs
 from meded.org import access, actions, roster
 from meded.org.models import Program, Site
 from meded.org.roster import RosterFileError
@@ -84,7 +85,7 @@ def _template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The blank template; ?program=<slug> lists that program's tracks in the XLSX notes."""
     access.require_any_role(request.user)
     program: Program | None = None
-    slug = request.GET.get("program", "")
+    slug = inputs.parse_text(request.GET, "program")
     if slug:
         program = access.get_program_for_view(request.user, slug)
     return _download(actions.roster_template(fmt, program))

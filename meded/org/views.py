@@ -11,7 +11,8 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from meded.core.paging import int_or_none, paginate, search_terms
+from meded.core import inputs
+from meded.core.paging import paginate, search_terms
 from meded.org import access, queries
 from meded.org.actions import (
     TRAINEE_APPOINTMENT_FIELDS,
@@ -43,9 +44,9 @@ PERSON_SEARCH = ["first_name", "last_name", "preferred_name", "email", "external
 @login_required
 def programs(request: HttpRequest) -> HttpResponse:
     access.require_staff(request.user)
-    q = request.GET.get("q", "").strip()
-    kind = request.GET.get("kind", "")
-    inst = request.GET.get("institution", "")
+    q = inputs.parse_text(request.GET, "q")
+    kind = inputs.parse_text(request.GET, "kind")
+    inst = inputs.parse_text(request.GET, "institution")
     qs = access.visible_programs(request.user).select_related("institution", "department")
     if q:
         qs = qs.filter(search_terms(q, ["name", "specialty", "accreditation_id"]))
@@ -114,16 +115,16 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
     year = year or queries.current_year()
     show_past = request.GET.get("status") == "all"
     qs = queries.roster(prog, year, include_past=show_past)
-    q = request.GET.get("q", "").strip()
+    q = inputs.parse_text(request.GET, "q")
     if q:
         qs = qs.filter(search_terms(q, [f"person__{f}" for f in PERSON_SEARCH]))
-    track = request.GET.get("track", "")
+    track = inputs.parse_text(request.GET, "track")
     if track:
         qs = qs.filter(track__code=track)
-    pgy = int_or_none(request.GET.get("pgy"))
+    pgy = inputs.parse_int(request.GET, "pgy", minimum=0, maximum=99)
     if pgy is not None:
         qs = qs.filter(Q(pgy=pgy))  # an annotation (queries.with_pgy)
-    site = request.GET.get("site", "")
+    site = inputs.parse_text(request.GET, "site")
     if site:
         qs = qs.filter(continuity_site__code=site)
     return render(
@@ -151,9 +152,9 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
 def people(request: HttpRequest) -> HttpResponse:
     access.require_staff(request.user)
     qs = access.visible_people(request.user)
-    q = request.GET.get("q", "").strip()
-    kind = request.GET.get("kind", "")
-    program_slug = request.GET.get("program", "")
+    q = inputs.parse_text(request.GET, "q")
+    kind = inputs.parse_text(request.GET, "kind")
+    program_slug = inputs.parse_text(request.GET, "program")
     if q:
         qs = qs.filter(search_terms(q, PERSON_SEARCH))
     if kind in Person.Kind.values:

@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
+from meded.core.inputs import Slug
 from meded.public.facts import facts_at_a_glance, program_page, public_programs
 
 router = Router(tags=["public"])
@@ -108,7 +109,7 @@ def programs(request: HttpRequest) -> list[dict[str, str]]:
     auth=None,
     summary="A public program's tracks and sites",
 )
-def program(request: HttpRequest, slug: str) -> dict[str, object]:
+def program(request: HttpRequest, slug: Slug) -> dict[str, object]:
     p = public_programs().select_related("department").filter(slug=slug).first()
     if p is None:
         raise Http404("No such program")

@@ -816,6 +816,8 @@ def do_save_settings(actor: Actor, program: Program, data: dict[str, Any]) -> Ro
             credit = Decimal(str(data["meal_credit"]))
         except InvalidOperation:
             raise RosterError("The meal credit is an amount such as 10.00.") from None
+        if not credit.is_finite():  # NaN cannot be compared
+            raise RosterError("The meal credit is an amount such as 10.00.")
         if not Decimal(0) <= credit <= Decimal(1000):
             raise RosterError("The meal credit is between 0 and 1000.")
         rs.meal_credit = credit.quantize(Decimal("0.01"))

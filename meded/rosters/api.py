@@ -25,6 +25,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from meded.core.inputs import BadInput, Day, Id, Slug, SmallInt, Text
 from meded.org.access import viewer_for
 from meded.rosters import access, actions, adapters, grid
 from meded.rosters.models import Roster, Shift, SwapRequest, block_last_day
@@ -50,10 +51,10 @@ class ShiftOut(Schema):
 
 
 class SwapIn(Schema):
-    shift_id: int
-    to_appointment_id: int
-    their_shift_id: int | None = None
-    note: str = ""
+    shift_id: Id
+    to_appointment_id: Id
+    their_shift_id: Id | None = None
+    note: Text = ""
 
 
 class SwapOut(Schema):
@@ -129,7 +130,7 @@ def on_call(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/me/shifts", response=list[ShiftOut])
 def my_shifts(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+    request: HttpRequest, start: Day | None = None, end: Day | None = None
 ) -> list[dict[str, Any]]:
     """My published shifts from ``start`` to ``end`` (dates, both included)."""
     _role(request)
@@ -139,16 +140,16 @@ def my_shifts(
     first = start or timezone.localdate()
     last = end or first + dt.timedelta(days=27)
     if last < first or (last - first).days > 400:
-        raise HttpError(400, "Give an end on or after the start, at most 400 days later.")
+        raise BadInput("end", "give an end on or after the start, at most 400 days later")
     return [_shift_out(s) for s in grid.person_shifts(v.person_id, first, last)]
 
 
 @router.get("/{slug}/shifts", response=list[ShiftOut])
 def shifts(
     request: HttpRequest,
-    slug: str,
-    block: int | None = None,
-    year: int | None = None,
+    slug: Slug,
+    block: SmallInt | None = None,
+    year: Id | None = None,
     draft: bool = False,
 ) -> list[dict[str, Any]]:
     acc = _program(request, slug, edit=draft)
@@ -178,13 +179,13 @@ def shifts(
 
 
 @router.get("/{slug}/swaps", response=list[SwapOut])
-def swaps(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+def swaps(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
     acc = _program(request, slug)
     return [_swap_out(w) for w in access.visible_swaps(acc).order_by("-created_at")[:500]]
 
 
 @router.post("/{slug}/swaps", response={201: SwapOut})
-def propose_swap(request: HttpRequest, slug: str, payload: SwapIn) -> Status[dict[str, Any]]:
+def propose_swap(request: HttpRequest, slug: Slug, payload: SwapIn) -> Status[dict[str, Any]]:
     """Offer one of my published shifts to another resident (a swap when ``their_shift_id``
     names one of theirs); they accept on their My shifts page."""
     acc = _program(request, slug)

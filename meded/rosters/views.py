@@ -7,10 +7,10 @@ grid."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from meded.core import inputs
+from meded.core.spreadsheet import csv_writer
 from meded.jobs.access import get_job_for_view
 from meded.org import queries
 from meded.org.access import viewer_for, visible_programs
@@ -59,11 +61,9 @@ def _post_only(request: HttpRequest) -> HttpResponse | None:
     return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
 
 
-def _month(raw: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(f"{raw}-01") if raw else timezone.localdate().replace(day=1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+def _month(request: HttpRequest) -> dt.date:
+    """The month of ?month=YYYY-MM (this month when absent); BadInput (400) naming `month`."""
+    return inputs.parse_month(request.GET, "month") or timezone.localdate().replace(day=1)
 
 
 def _current_year(acc: RosterAccess, raw: Any = None) -> ScheduleYear | None:
@@ -230,12 +230,7 @@ def _edit_context(
         template = ShiftTemplate.objects.filter(pk=tid, rotation__program=acc.program).first()
         if template is None:
             raise Http404("No such shift template")
-    day = None
-    if data.get("day"):
-        try:
-            day = dt.date.fromisoformat(data["day"])
-        except ValueError:
-            raise Http404("No such day") from None
+    day = inputs.parse_date(data, "day")
     residents = list(
         queries.roster(acc.program, sy.academic_year, day=roster.first_day).select_related("person")
     )
@@ -379,7 +374,7 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
     mine = access.own_appointments(request.user)
     if v.person_id is None or not mine:
         raise PermissionDenied("My shifts are for residents.")
-    month = _month(request.GET.get("month"))
+    month = _month(request)
     first, last = grid.month_bounds(month)
     shifts = grid.person_shifts(v.person_id, first, last)
     now = timezone.now()
@@ -525,7 +520,7 @@ def swap_action(request: HttpRequest, slug: str, swap_id: int) -> HttpResponse:
 
 def _meals(request: HttpRequest, slug: str) -> tuple[RosterAccess, dt.date, list[grid.MealRow]]:
     acc = access.get_program(request.user, slug)
-    month = _month(request.GET.get("month"))
+    month = _month(request)
     first, last = grid.month_bounds(month)
     if acc.can_edit:
         only = None
@@ -564,7 +559,7 @@ def meals(request: HttpRequest, slug: str) -> HttpResponse:
 def meals_csv(request: HttpRequest, slug: str) -> HttpResponse:
     acc, month, rows = _meals(request, slug)
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)  # text that looks like a formula is quoted
     w.writerow(
         ["month", "resident", "email", "qualifying_shifts", "credit_per_shift", "total", "shifts"]
     )
@@ -600,18 +595,21 @@ def settings_view(request: HttpRequest, slug: str) -> HttpResponse:
     year = timezone.localdate().year
     years = [year, year + 1]
     if request.method == "POST":
-        data = {
-            "auto_approve_clean_swaps": request.POST.get("auto_approve_clean_swaps") == "on",
-            "meal_credit": request.POST.get("meal_credit", "0"),
-            "meal_kinds": request.POST.getlist("meal_kinds"),
-            "solve_seconds": request.POST.get("solve_seconds", "20"),
-            "holidays": {str(y): request.POST.get(f"holidays_{y}", "") for y in years},
-        }
         try:
+            credit = inputs.parse_decimal(
+                request.POST, "meal_credit", minimum=Decimal(0), maximum=Decimal(1000)
+            )
+            data = {
+                "auto_approve_clean_swaps": request.POST.get("auto_approve_clean_swaps") == "on",
+                "meal_credit": credit if credit is not None else Decimal(0),
+                "meal_kinds": request.POST.getlist("meal_kinds"),
+                "solve_seconds": request.POST.get("solve_seconds", "20"),
+                "holidays": {str(y): request.POST.get(f"holidays_{y}", "") for y in years},
+            }
             actions.do_save_settings(request.user, acc.program, data)
             messages.success(request, "Roster settings saved.")
             return redirect("rosters:settings", slug)
-        except actions.RosterError as e:
+        except (actions.RosterError, inputs.BadInput) as e:
             messages.error(request, str(e))
     holidays = [
         (y, "\n".join(f"{d.isoformat()} {name}" for d, name in rs.holidays_of(y))) for y in years
@@ -630,6 +628,9 @@ def settings_view(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+WEEKDAYS = {str(d) for d in range(7)}
+
+
 @login_required
 def templates(request: HttpRequest, slug: str) -> HttpResponse:
     """Shift templates per rotation; editors add and change them."""
@@ -642,21 +643,28 @@ def templates(request: HttpRequest, slug: str) -> HttpResponse:
         p = request.POST
         try:
             start = dt.time.fromisoformat(p.get("start_time", ""))
-            hours = float(p.get("hours", "0"))
-        except ValueError:
+            hours = inputs.parse_decimal(p, "hours", minimum=Decimal(0), maximum=Decimal(48))
+        except (ValueError, inputs.BadInput):
             messages.error(request, "Start is a time such as 07:00; hours a number such as 12.")
+            return redirect("rosters:templates", slug)
+        try:
+            cover = {
+                f"cover_{k}": inputs.parse_int(p, f"cover_{k}", minimum=0, maximum=999)
+                for k in ("min", "target", "max")
+            }
+        except inputs.BadInput as e:
+            messages.error(request, str(e))
             return redirect("rosters:templates", slug)
         kind = p.get("kind", ShiftKind.DAY)
         data = {
             "name": p.get("name", "").strip() or p.get("code", ""),
             "kind": kind,
             "start_time": start,
-            "length_minutes": round(hours * 60),
-            "weekdays": sorted({int(d) for d in p.getlist("weekdays") if d.isdigit()}),
+            "length_minutes": round((hours or 0) * 60),
+            "weekdays": sorted({int(d) for d in p.getlist("weekdays") if d in WEEKDAYS}),
             "holidays": p.get("holidays", ShiftTemplate.Holidays.NORMAL),
-            "cover_min": _int(p.get("cover_min")) or 0,
-            "cover_target": _int(p.get("cover_target")),
-            "cover_max": _int(p.get("cover_max")),
+            **cover,
+            "cover_min": cover["cover_min"] or 0,
             "in_house_call": kind == ShiftKind.IN_HOUSE_CALL,
             "night": kind == ShiftKind.NIGHT,
             "active": p.get("active", "on") == "on",

@@ -15,11 +15,12 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Body, Router, Schema
+from ninja import Body, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
+from meded.core.inputs import Id, Slug, SmallInt, Text
 from meded.org import queries
 from meded.schedules import access, actions, adapters, config
 from meded.schedules.access import ScheduleAccess
@@ -96,16 +97,20 @@ def _version(acc: ScheduleAccess, version: int | None) -> ScheduleVersion:
 
 
 @router.get("/{slug}/versions", response=list[VersionOut])
-def versions(request: HttpRequest, slug: str, year: int | None = None) -> list[dict[str, Any]]:
+def versions(request: HttpRequest, slug: Slug, year: Id | None = None) -> list[dict[str, Any]]:
     acc = _year(request, slug, year)
     return [actions.version_summary(v) for v in access.visible_versions(acc)]
 
 
 @router.post("/{slug}/versions", response={202: SolveOut})
 def solve(
-    request: HttpRequest, slug: str, year: int | None = None, time_limit: float | None = None
+    request: HttpRequest,
+    slug: Slug,
+    year: Id | None = None,
+    time_limit: float | None = Query(None, gt=0, le=600, allow_inf_nan=False),
 ) -> Status[dict[str, Any]]:
-    """Solve the year into a new draft version; poll GET /api/jobs/{job_id} for progress."""
+    """Solve the year into a new draft version; poll GET /api/jobs/{job_id} for progress.
+    ``time_limit`` in seconds (at most 600; the year's solve time when left out)."""
     acc = _year(request, slug, year, edit=True)
     try:
         v = actions.do_solve(request.user, acc.schedule_year, time_limit=time_limit)
@@ -124,7 +129,7 @@ def solve(
 
 @router.get("/{slug}/assignments", response=list[AssignmentOut])
 def assignments(
-    request: HttpRequest, slug: str, year: int | None = None, version: int | None = None
+    request: HttpRequest, slug: Slug, year: Id | None = None, version: Id | None = None
 ) -> list[dict[str, Any]]:
     acc = _year(request, slug, year)
     v = _version(acc, version)
@@ -154,7 +159,7 @@ def assignments(
 
 @router.get("/{slug}/check", response=CheckOut)
 def check(
-    request: HttpRequest, slug: str, year: int | None = None, version: int | None = None
+    request: HttpRequest, slug: Slug, year: Id | None = None, version: Id | None = None
 ) -> dict[str, Any]:
     """The rules' status of a version (editors only)."""
     acc = _year(request, slug, year, edit=True)
@@ -183,22 +188,22 @@ def check(
 
 class CoverageIn(Schema):
     role: Literal["intern", "senior", "any"] = "any"
-    min: int = 0
-    max: int | None = None
+    min: SmallInt = 0
+    max: SmallInt | None = None
 
 
 class RotationIn(Schema):
     """A rotation's values; ``code`` renames it (the rules follow)."""
 
-    code: str | None = None
-    name: str | None = None
-    category: str | None = None
-    site: str | None = None
-    length: int | None = None
-    pgys: list[int] | None = None
-    tracks: list[str] | None = None
+    code: Text | None = None
+    name: Text | None = None
+    category: Text | None = None
+    site: Text | None = None
+    length: SmallInt | None = None
+    pgys: list[SmallInt] | None = None
+    tracks: list[Text] | None = None
     coverage: list[CoverageIn] | None = None
-    sort_order: int | None = None
+    sort_order: SmallInt | None = None
 
 
 class RotationOut(Schema):
@@ -228,13 +233,15 @@ def _rotation_out(rot: Rotation) -> dict[str, Any]:
 
 
 @router.get("/{slug}/rotations", response=list[RotationOut])
-def rotations(request: HttpRequest, slug: str, year: int | None = None) -> list[dict[str, Any]]:
+def rotations(request: HttpRequest, slug: Slug, year: Id | None = None) -> list[dict[str, Any]]:
     acc = _year(request, slug, year, edit=True)
     return [_rotation_out(r) for r in Rotation.objects.filter(program_id=acc.program.pk)]
 
 
 @router.get("/{slug}/rotations/{code}", response=RotationOut)
-def rotation(request: HttpRequest, slug: str, code: str, year: int | None = None) -> dict[str, Any]:
+def rotation(
+    request: HttpRequest, slug: Slug, code: Slug, year: Id | None = None
+) -> dict[str, Any]:
     acc = _year(request, slug, year, edit=True)
     rot = Rotation.objects.filter(program_id=acc.program.pk, code=code).first()
     if rot is None:
@@ -244,7 +251,7 @@ def rotation(request: HttpRequest, slug: str, code: str, year: int | None = None
 
 @router.put("/{slug}/rotations/{code}", response={200: RotationOut, 201: RotationOut})
 def put_rotation(
-    request: HttpRequest, slug: str, code: str, payload: RotationIn, year: int | None = None
+    request: HttpRequest, slug: Slug, code: Slug, payload: RotationIn, year: Id | None = None
 ) -> Status[dict[str, Any]]:
     """Add the rotation ``code`` or change it (fields left out keep their values)."""
     acc = _year(request, slug, year, edit=True)
@@ -265,7 +272,7 @@ def put_rotation(
 
 @router.delete("/{slug}/rotations/{code}", response={204: None})
 def delete_rotation(
-    request: HttpRequest, slug: str, code: str, year: int | None = None
+    request: HttpRequest, slug: Slug, code: Slug, year: Id | None = None
 ) -> Status[None]:
     acc = _year(request, slug, year, edit=True)
     rot = Rotation.objects.filter(program_id=acc.program.pk, code=code).first()
@@ -279,7 +286,7 @@ def delete_rotation(
 
 
 @router.get("/{slug}/rules", response=dict[str, Any])
-def get_rules(request: HttpRequest, slug: str, year: int | None = None) -> dict[str, Any]:
+def get_rules(request: HttpRequest, slug: Slug, year: Id | None = None) -> dict[str, Any]:
     """The year's rules document (see meded.schedules.rules for its keys)."""
     acc = _year(request, slug, year, edit=True)
     rules = acc.schedule_year.rules
@@ -288,7 +295,7 @@ def get_rules(request: HttpRequest, slug: str, year: int | None = None) -> dict[
 
 @router.put("/{slug}/rules", response=dict[str, Any])
 def put_rules(
-    request: HttpRequest, slug: str, payload: Body[dict[str, Any]], year: int | None = None
+    request: HttpRequest, slug: Slug, payload: Body[dict[str, Any]], year: Id | None = None
 ) -> dict[str, Any]:
     """Replace the year's rules document; a problem answers 422 naming its path."""
     acc = _year(request, slug, year, edit=True)

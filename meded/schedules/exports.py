@@ -3,7 +3,6 @@ iCalendar file."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import unicodedata
@@ -15,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from meded.calendars import ical as calendar_ical
+from meded.core.spreadsheet import csv_writer, xlsx_append
 from meded.org.models import Appointment
 from meded.schedules.calendar import rotation_events
 from meded.schedules.grid import Grid, Row, color
@@ -36,7 +36,7 @@ def _who(row_appt: Appointment) -> list[str]:
 
 def grid_csv(grid: Grid) -> bytes:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)  # text that looks like a formula is quoted
     w.writerow(["resident", "track", "pgy", *_header(grid.sy)])
     for row in grid.rows:
         w.writerow(
@@ -50,13 +50,15 @@ def grid_xlsx(grid: Grid) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "Schedule"
-    ws.append(["Resident", "Track", "PGY", *_header(grid.sy)])
+    xlsx_append(ws, ["Resident", "Track", "PGY", *_header(grid.sy)])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     fills: dict[str, PatternFill] = {}
     for row in grid.rows:
-        ws.append([*_who(row.appointment), row.pgy, *[r.code if r else "" for r in row.cells]])
+        xlsx_append(
+            ws, [*_who(row.appointment), row.pgy, *[r.code if r else "" for r in row.cells]]
+        )
         excel_row = ws.max_row
         for i, rot in enumerate(row.cells):
             if rot is None:
@@ -67,9 +69,9 @@ def grid_xlsx(grid: Grid) -> bytes:
     ws.column_dimensions["A"].width = 28
     ws.freeze_panes = "D2"
     legend = wb.create_sheet("Rotations")
-    legend.append(["Code", "Rotation", "Category", "Site"])
+    xlsx_append(legend, ["Code", "Rotation", "Category", "Site"])
     for rot in grid.rotations.values():
-        legend.append([rot.code, rot.name, rot.category, rot.site])
+        xlsx_append(legend, [rot.code, rot.name, rot.category, rot.site])
         hex_ = color(rot.category).lstrip("#").upper()
         legend.cell(row=legend.max_row, column=1).fill = PatternFill(
             "solid", start_color=hex_, end_color=hex_

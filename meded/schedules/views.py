@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from meded.core import inputs
 from meded.jobs.access import get_job_for_view
 from meded.org.models import Appointment
 from meded.schedules import access, actions, exports, grid
@@ -30,6 +31,8 @@ from meded.schedules.models import (
     TimingWish,
     VacationRequest,
 )
+
+LABEL_LENGTH = ScheduleVersion._meta.get_field("label").max_length or 200
 
 
 def _int(value: Any) -> int | None:
@@ -196,10 +199,9 @@ def solve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if (refused := _post_only(request)) is not None:
         return refused
     try:
-        version = actions.do_solve(
-            request.user, acc.schedule_year, label=request.POST.get("label", "")
-        )
-    except actions.ScheduleError as e:
+        label = inputs.parse_text(request.POST, "label", max_length=LABEL_LENGTH)
+        version = actions.do_solve(request.user, acc.schedule_year, label=label)
+    except (actions.ScheduleError, inputs.BadInput) as e:
         messages.error(request, str(e))
         return redirect(_year_url(acc))
     assert version.job_id is not None

@@ -1,5 +1,5 @@
 """Medical Student Scheduling (MSS) instances: loader, independent scorer, and translation
-into the block engine's model (see /work/shared/benchdata/mss/SPEC.md).
+into the block engine's model (see SPEC.md in the shared benchmark data, ../shared/benchdata/mss/).
 
 The scorer (``evaluate``) is written from the specification and works on the raw instance
 arrays and a period grid; it shares no code with the engine's rules or checker.
