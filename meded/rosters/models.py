@@ -148,7 +148,7 @@ def block_last_day(sy: Any, block: int) -> dt.date:
     are 364 days, so the year's last day or two would otherwise be on nobody's roster)."""
     end: dt.date = sy.block_end(block)
     if block == sy.n_blocks - 1:
-        year_end = sy.academic_year.end_date
+        year_end: dt.date = sy.academic_year.end_date
         if end < year_end < end + dt.timedelta(days=sy.block_days):
             return year_end
     return end

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from meded.engine import benchdata
 
 
-def test_the_data_is_looked_for_in_shared_beside_the_repository(monkeypatch):
+def test_the_data_is_looked_for_in_shared_beside_the_repository(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("MEDED_BENCHDATA", raising=False)
     repo = Path(__file__).resolve().parents[3]
     assert (repo / "Makefile").exists()
@@ -15,6 +19,6 @@ def test_the_data_is_looked_for_in_shared_beside_the_repository(monkeypatch):
     assert benchdata.curtois_dir() == repo.parent / "shared" / "benchdata" / "curtois_nrp"
 
 
-def test_meded_benchdata_points_elsewhere(monkeypatch, tmp_path):
+def test_meded_benchdata_points_elsewhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MEDED_BENCHDATA", str(tmp_path))
     assert benchdata.mss_dir() == tmp_path / "mss"
