@@ -13,7 +13,8 @@ from django.db import transaction
 from meded.accounts.events import SSO_LINKED
 from meded.audit import log as audit
 from meded.core.locking import lock
-from meded.org.models import Appointment, Person, Program
+from meded.org.models import Person
+from meded.org.queries import program_of
 
 
 class SignInRefused(Exception):
@@ -21,16 +22,6 @@ class SignInRefused(Exception):
 
 
 USERNAME_MAX = 150
-
-
-def _program_of(person: Person) -> Program | None:
-    appt = (
-        Appointment.objects.filter(person=person, program__isnull=False)
-        .select_related("program")
-        .order_by("-start_date")
-        .first()
-    )
-    return appt.program if appt else None
 
 
 def _free_username(claims: Mapping[str, Any], person: Person) -> str:
@@ -82,7 +73,7 @@ def do_link_sso_login(person: Person, claims: Mapping[str, Any], *, matched_by: 
         user,
         SSO_LINKED,
         person,
-        program=_program_of(person),
+        program=program_of(person),
         changes={"user": [None, user.username]},
         note=f"First single sign-on: login {user.username} created and linked (matched by "
         f"{matched_by}).",

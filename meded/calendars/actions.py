@@ -16,7 +16,8 @@ from meded.calendars import events as ev
 from meded.calendars.access import can_manage_feed
 from meded.calendars.models import CalendarFeed, hash_token, new_token
 from meded.core.locking import lock
-from meded.org.models import Appointment, Person, Program
+from meded.org.models import Person
+from meded.org.queries import program_of
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -27,17 +28,6 @@ FETCH_RESOLUTION = dt.timedelta(minutes=10)
 
 def live_feed(person: Person) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(person=person, revoked_at__isnull=True).first()
-
-
-def _program_of(person: Person) -> Program | None:
-    """The program an entry about the person is filed under (its managers read it)."""
-    appt = (
-        Appointment.objects.filter(person=person, program__isnull=False)
-        .select_related("program")
-        .order_by("-start_date")
-        .first()
-    )
-    return appt.program if appt else None
 
 
 def _require(actor: Actor, person: Person) -> None:
@@ -70,7 +60,7 @@ def do_issue_feed(actor: Actor, person: Person) -> CalendarFeed:
         actor,
         ev.FEED_RESET if old else ev.FEED_ISSUED,
         feed,
-        program=_program_of(person),
+        program=program_of(person),
         object_repr=f"{person.full_name}: calendar subscription link",
         changes={"revoked_feeds": [old, None], "feed": [None, feed.pk]} if old else None,
         note="Calendar subscription link reset; the old link no longer works."
@@ -98,7 +88,7 @@ def do_revoke_feed(actor: Actor, person: Person) -> int:
             actor,
             ev.FEED_REVOKED,
             feed,
-            program=_program_of(person),
+            program=program_of(person),
             object_repr=f"{person.full_name}: calendar subscription link",
             changes={"revoked_at": [None, now]},
             note="Calendar subscription link revoked; it no longer works.",

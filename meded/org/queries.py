@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from meded.org.models import AcademicYear, Appointment, Program, Site
+from meded.org.models import AcademicYear, Appointment, Person, Program, Site
 
 CURRENT_STATUSES = [
     Appointment.Status.ACTIVE,
@@ -68,3 +68,15 @@ def sites_with_counts(program: Program | None = None, day: dt.date | None = None
     return Site.objects.prefetch_related("tracks").annotate(
         placed=Count("appointments", filter=cond, distinct=True)
     )
+
+
+def program_of(person: Person) -> Program | None:
+    """The program an audit entry about the person is filed under (so its managers read it):
+    that of their latest appointment in a program."""
+    appt = (
+        Appointment.objects.filter(person=person, program__isnull=False)
+        .select_related("program")
+        .order_by("-start_date")
+        .first()
+    )
+    return appt.program if appt else None
