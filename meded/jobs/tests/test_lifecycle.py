@@ -20,9 +20,9 @@ from meded.jobs.actions import JobError, do_cancel_job
 from meded.jobs.models import Job
 from meded.jobs.tasks import run_job
 from meded.jobs.tests.test_isolation import wait_gone
+from meded.jobs.tests.test_job_page import make_job as import_job
 from meded.org.demo import SMALL, demo_loaded, load_demo
 from meded.org.models import Person, Program
-from meded.org.tests.roster_files import csv_bytes, resident
 from meded.schedules.actions import do_solve
 from meded.schedules.demo import load_schedule_demo
 from meded.schedules.models import ScheduleVersion
@@ -31,19 +31,6 @@ from meded.schedules.tests.conftest import sy
 __all__ = ["sy"]
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def import_job(user, program, **kw) -> Job:
-    return Job.objects.create(
-        kind="roster_import",
-        title="Roster import: roster.csv",
-        created_by=user,
-        program=program,
-        input_name="roster.csv",
-        input_data=csv_bytes([resident(1), resident(2)]),
-        options={"dry_run": False},
-        **kw,
-    )
 
 
 @pytest.fixture
