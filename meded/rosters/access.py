@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from meded.org import queries
-from meded.org.access import viewer_for
+from meded.org.access import require_any_role, viewer_for
 from meded.org.models import Appointment, Program
 from meded.rosters.models import SwapRequest
 from meded.schedules.models import ScheduleYear
@@ -92,11 +92,9 @@ def get_swap(acc: RosterAccess, swap_id: int) -> SwapRequest:
 
 def require_signed_in_role(user: Any) -> None:
     """Staff and trainees (any role); a signed-in user with none is refused."""
-    v = viewer_for(user)
-    if not v.is_authenticated:
+    if not viewer_for(user).is_authenticated:
         raise Http404("Sign in first")
-    if not v.has_any_role:
-        raise PermissionDenied("Your account has no role in any program.")
+    require_any_role(user)
 
 
 def own_appointments(user: Any, day: dt.date | None = None) -> list[Appointment]:

@@ -140,21 +140,19 @@ def build_world() -> World:
     job = Job.objects.create(
         kind="roster_import", title="Roster import", program=im, created_by=users["coordinator"]
     )
-    solve_job = Job.objects.create(
-        kind="schedule_solve",
-        title="Solve",
-        program=im,
-        created_by=users["chief"],
-        options={"version": version.pk},
-        status=Job.Status.SUCCEEDED,
-    )
-    roster_job = Job.objects.create(
-        kind="roster_solve",
-        title="Roster",
-        program=im,
-        created_by=users["chief"],
-        options={"roster": roster.pk},
-        status=Job.Status.SUCCEEDED,
+    solve_job, roster_job = (
+        Job.objects.create(
+            kind=kind,
+            title=kind,
+            program=im,
+            created_by=users["chief"],
+            options=options,
+            status=Job.Status.SUCCEEDED,
+        )
+        for kind, options in (
+            ("schedule_solve", {"version": version.pk}),
+            ("roster_solve", {"roster": roster.pk}),
+        )
     )
     leave = do_add_leave(
         users["coordinator"],

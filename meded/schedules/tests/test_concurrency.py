@@ -81,14 +81,15 @@ def test_edits_copies_and_publishes_at_once_never_deadlock(solved):
     director = User.objects.get(username="director")
     cells = list(solved.assignments.select_related("rotation").order_by("pk")[:6])
     errors: list[BaseException] = []
+    refused: list[actions.ScheduleError] = []
     start = threading.Barrier(len(cells) + 2)
 
     def run(fn) -> None:
         try:
             start.wait(30)
             fn()
-        except actions.ScheduleError:
-            pass  # refused: published meanwhile
+        except actions.ScheduleError as e:
+            refused.append(e)  # an edit refused because the version was published meanwhile
         except BaseException as e:
             errors.append(e)
         finally:
