@@ -19,11 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from meded.engine.blocks.check import Report, check
+from meded.engine.blocks.cpsat import FAST_PRESOLVE, run_model
 from meded.engine.blocks.generator import generate
 from meded.engine.blocks.greedy import greedy
 from meded.engine.blocks.model import Problem, Schedule
 from meded.engine.blocks.rules import build, objective_expr
-from meded.engine.blocks.solve import FAST_PRESOLVE, run_model
 
 
 def fairness(problem: Problem, rep: Report) -> dict[str, int]:

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from meded.engine.benchdata import mss_dir
 from meded.engine.blocks import mss
+from meded.engine.blocks.cpsat import solve_lns
 from meded.engine.blocks.lns import solve_decomposed, solve_staged
-from meded.engine.blocks.solve import solve_lns
 
 BEST_KNOWN = mss_dir() / "best_known.csv"  # ../shared/benchdata, or $MEDED_BENCHDATA
 

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 # What the fork server loads before it forks a solve.
-PRELOAD = ["meded.engine.blocks.solve", "meded.engine.roster"]
+PRELOAD = ["meded.engine.blocks.portfolio", "meded.engine.roster"]
 KILL_WAIT = 5.0  # seconds a killed child gets to go before we stop waiting for it
 
 

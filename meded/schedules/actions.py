@@ -15,7 +15,7 @@ from django.utils import timezone
 from meded.audit import log as audit
 from meded.core.locking import lock
 from meded.engine.blocks.check import Report, check
-from meded.engine.blocks.solve import Result
+from meded.engine.blocks.cpsat import Result
 from meded.jobs import lifecycle
 from meded.jobs.models import Job
 from meded.org import queries

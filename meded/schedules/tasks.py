@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from meded.engine.blocks.solve import Progress, Result, alternatives, explain, repair, solve
+from meded.engine.blocks import Limits, solve
+from meded.engine.blocks.cpsat import Progress, Result, alternatives, explain, repair
 from meded.jobs import lifecycle
 from meded.jobs.isolation import ChildFailed, run_isolated
 from meded.jobs.models import Job
@@ -45,7 +46,15 @@ class _Watch:
             return list(self.points[-MAX_POINTS:])
 
 
-def _engine(job: Job, limit: float, fn: Any, *args: Any, progress: bool = False, **kw: Any) -> Any:
+def _engine(
+    job: Job,
+    limit: float,
+    fn: Any,
+    *args: Any,
+    progress: bool = False,
+    progress_kw: str = "on_progress",
+    **kw: Any,
+) -> Any:
     """``fn(*args, **kw)`` in a child process, beating with its progress until it ends."""
     watch = _Watch()
 
@@ -69,7 +78,7 @@ def _engine(job: Job, limit: float, fn: Any, *args: Any, progress: bool = False,
         tick=tick,
         every=PROGRESS_EVERY,
         on_progress=watch if progress else None,
-        progress_kw="on_progress" if progress else None,
+        progress_kw=progress_kw if progress else None,
         method=settings.MEDED_JOB_PROCESS,
         on_start=lambda pid: lifecycle.solver_started(job, pid),
         **kw,
@@ -127,7 +136,13 @@ def run_solve(job: Job) -> None:
         built = adapters.build_problem(sy)
         results = [
             _engine(
-                job, limit, solve, built.problem, time_limit=limit, workers=workers, progress=True
+                job,
+                limit,
+                solve,
+                built.problem,
+                Limits(seconds=limit, workers=workers),
+                progress=True,
+                progress_kw="progress",
             )
         ]
     result = results[0]

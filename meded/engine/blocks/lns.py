@@ -27,15 +27,15 @@ from ortools.sat.python import cp_model
 
 from meded.engine.blocks import local
 from meded.engine.blocks.check import check, stints
-from meded.engine.blocks.model import CoverageRule, Problem, Resident, Rotation, Schedule, Unit
-from meded.engine.blocks.rules import build
-from meded.engine.blocks.solve import (
+from meded.engine.blocks.cpsat import (
     FAST_PRESOLVE,
     Progress,
     Result,
     schedule_of,
     solve,
 )
+from meded.engine.blocks.model import CoverageRule, Problem, Resident, Rotation, Schedule, Unit
+from meded.engine.blocks.rules import build
 
 log = logging.getLogger(__name__)
 

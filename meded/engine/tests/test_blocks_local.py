@@ -11,6 +11,7 @@ import pytest
 
 from meded.engine.blocks import lns, local, mss
 from meded.engine.blocks.check import check
+from meded.engine.blocks.cpsat import Result, solve
 from meded.engine.blocks.generator import generate
 from meded.engine.blocks.lns import hard_only, solve_staged
 from meded.engine.blocks.model import (
@@ -31,7 +32,6 @@ from meded.engine.blocks.model import (
     sel,
     who,
 )
-from meded.engine.blocks.solve import Result, solve
 from meded.engine.tests.test_blocks_mss import TOY
 
 

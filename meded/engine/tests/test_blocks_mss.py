@@ -4,8 +4,8 @@ published solution format, and the engine's translation of an instance."""
 from __future__ import annotations
 
 from meded.engine.blocks import mss
+from meded.engine.blocks.cpsat import solve
 from meded.engine.blocks.lns import solve_decomposed
-from meded.engine.blocks.solve import solve
 
 TOY = """% a toy instance in the published dzn layout
 Students=2;

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from meded.engine.blocks.check import check
+from meded.engine.blocks.cpsat import solve
 from meded.engine.blocks.model import (
     Calendar,
     CoverageRule,
@@ -32,7 +33,6 @@ from meded.engine.blocks.model import (
     sel,
     who,
 )
-from meded.engine.blocks.solve import solve
 
 ICU = Rotation("icu", "MICU", "icu")
 NF = Rotation("nf", "Night float", "night_float")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from meded.engine.blocks.check import check
+from meded.engine.blocks.cpsat import alternatives, explain, repair, solve
 from meded.engine.blocks.generator import generate
 from meded.engine.blocks.greedy import greedy
 from meded.engine.blocks.lns import (
@@ -35,7 +36,6 @@ from meded.engine.blocks.model import (
     Waiting,
     sel,
 )
-from meded.engine.blocks.solve import alternatives, explain, repair, solve
 
 
 def test_a_generated_program_gets_a_schedule_the_checker_accepts() -> None:
@@ -240,8 +240,8 @@ def test_the_decomposed_search_meets_minimums_prerequisites_and_exact_counts() -
 
 
 def test_a_complete_hint_sets_every_variable_and_an_infeasible_one_falls_back_to_starts() -> None:
+    from meded.engine.blocks.cpsat import add_complete_hint
     from meded.engine.blocks.rules import build, objective_expr
-    from meded.engine.blocks.solve import add_complete_hint
 
     rs = tuple(Resident(f"r{k}", 1) for k in range(3))
     icu = Rotation("icu", "ICU", "icu", coverage=(CoverageRule(min=1, max=1),))

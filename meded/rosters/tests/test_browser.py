@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from meded.engine.blocks.solve import solve
+from meded.engine.blocks.cpsat import solve
 from meded.org.demo import DEMO_PASSWORD
 from meded.org.models import Program
 from meded.rosters import adapters

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from meded.engine.blocks.cpsat import solve
 from meded.engine.blocks.model import Schedule
-from meded.engine.blocks.solve import solve
 from meded.org.models import Program
 from meded.schedules import adapters
 from meded.schedules.demo import load_schedule_demo

@@ -1,10 +1,16 @@
-"""Solving block schedules with CP-SAT: solve, explain infeasibility, repair, alternatives."""
+"""The block schedule's CP-SAT model at work: solve, explain infeasibility, repair, alternatives.
+
+The product and the benchmarks solve through :func:`meded.engine.blocks.solve` (the
+portfolio, ``portfolio.py``), which runs this module's :func:`solve` when the problem has
+rules only the full model encodes."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -44,6 +50,7 @@ class Result:
     workers: int
     costs: list[Cost] = field(default_factory=list)
     progress: list[Progress] = field(default_factory=list)
+    strategy: str = "cp-sat"  # which of the portfolio's strategies found it
 
     @property
     def feasible(self) -> bool:
@@ -133,6 +140,29 @@ def add_complete_hint(ctx: Ctx, schedule: Schedule, time_limit: float) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _stopping(solver: cp_model.CpSolver, stop: threading.Event | None) -> Iterator[None]:
+    """While the block runs, a thread that stops ``solver`` once ``stop`` is set."""
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if stop.wait(0.1):
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def run_model(
     ctx: Ctx,
     objective: Expr | None,
@@ -142,7 +172,10 @@ def run_model(
     log: bool = False,
     offset: int | None = None,
     params: dict[str, object] | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[cp_model.CpSolver, Result]:
+    """Solve ``ctx``'s model; ``stop``, once set (from another thread), ends the search
+    with the best schedule found so far (status FEASIBLE), as a time limit would."""
     if objective is not None:
         ctx.model.minimize(objective)
     off = ctx.offset if offset is None else offset
@@ -157,7 +190,8 @@ def run_model(
             setattr(solver.parameters, key, val)
     t0 = time.perf_counter()
     rec = _Recorder(off, t0, on_progress)
-    status = solver.solve(ctx.model, rec)
+    with _stopping(solver, stop):
+        status = solver.solve(ctx.model, rec)
     wall = time.perf_counter() - t0
     name = solver.status_name(status)
     feasible = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -190,6 +224,7 @@ def solve(
     log: bool = False,
     params: dict[str, object] | None = None,
     complete_hint: bool = False,
+    stop: threading.Event | None = None,
 ) -> Result:
     """Minimize the weighted named terms under every hard rule. ``params`` are extra
     CP-SAT parameters (lists are appended to repeated fields); by default presolve is kept
@@ -207,7 +242,7 @@ def solve(
     elif hint:
         add_hint(ctx, hint)
     left = max(0.05, time_limit - (time.perf_counter() - t0))
-    _, res = run_model(ctx, obj, left, workers, on_progress, log, params=params)
+    _, res = run_model(ctx, obj, left, workers, on_progress, log, params=params, stop=stop)
     return res
 
 
