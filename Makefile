@@ -60,7 +60,7 @@ BENCH_SECONDS ?= 60
 BENCH_LARGE_SECONDS ?= 600
 BENCH_OUT ?= var/bench
 # The shared benchmark data: ../shared/benchdata beside the repository, or MEDED_BENCHDATA
-# (also what the benchmark scripts and tests read: meded/engine/benchdata.py).
+# (also what the benchmark scripts and tests read: benchmarks/data.py).
 REPO_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 BENCHDATA ?= $(or $(MEDED_BENCHDATA),$(abspath $(REPO_DIR)/../shared/benchdata))
 export MEDED_BENCHDATA := $(BENCHDATA)

@@ -177,7 +177,7 @@ def _panel(
 
 
 def plot(summary: list[dict[str, Any]], note: str) -> str:
-    cp = [s for s in summary if s["method"] == "cp-sat"]
+    cp = [s for s in summary if s["method"] in ("engine", "cp-sat")]
     ff = [
         (float(s["size"]), s["first_feasible_s"], s["ff_min"], s["ff_max"])
         for s in cp

@@ -2,7 +2,7 @@
 
 Each instance is read, mapped onto the general roster engine (meded.engine.roster), solved,
 written as ``employee_id,day_index,shift_id`` lines, and scored by an evaluator written from the
-format description (meded.engine.roster.curtois.evaluate), not by the solver's own objective.
+format description (benchmarks.formats.curtois.evaluate), not by the solver's own objective.
 
     python benchmarks/curtois.py INSTANCE.txt [more] --time-limit T --workers W
         [--out DIR] [--json] [--progress]
@@ -18,8 +18,10 @@ import json
 import sys
 from pathlib import Path
 
-from meded.engine.roster.curtois import evaluate, parse, roster_lines, to_problem
-from meded.engine.roster.solve import ProgressPoint, solve
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.formats.curtois import evaluate, parse, roster_lines, to_problem
+from meded.engine.roster import ProgressPoint, solve
 
 
 def best_known(instance: Path) -> int | None:

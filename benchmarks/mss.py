@@ -3,16 +3,13 @@
     .venv/bin/python benchmarks/mss.py ../shared/benchdata/mss/zanazzo_generated/I40_12_1.dzn \
         --time-limit 60 --workers 2 --out var/mss --json
 
-Each instance is parsed, expressed in the engine's own model (meded.engine.blocks.mss
-.to_problem), solved (``--method staged``, the default: for problems made only of rules the
-engine's local search scores, as these are, a first schedule that keeps the hard rules from
-a race between CP-SAT without an objective and the local search on the hard rules, then
-simulated annealing, one run per worker; ``decomposed``: constructed resident by resident,
-then parallel LNS over neighbourhoods of residents; ``full``: the full CP-SAT model first,
-then resident-neighbourhood LNS), written in the published solution format, read back from
-that text and scored by the independent evaluator written from SPEC.md
-(meded.engine.blocks.mss.evaluate). The reported objective is the evaluator's; a solution
-with any hard violation counts as infeasible. Times include parsing and model building.
+Each instance is parsed, expressed in the engine's own model (benchmarks.formats.mss
+.to_problem), solved through ``meded.engine.blocks.solve``, the entry point the product's solve
+job calls (its portfolio picks the strategy from the problem; see its docstring), written in the
+published solution format, read back from that text and scored by the independent evaluator
+written from SPEC.md (benchmarks.formats.mss.evaluate). The reported objective is the
+evaluator's; a solution with any hard violation counts as infeasible. Times include parsing and
+model building. An instance that ends with no solution is reported as such, and the run exits 1.
 """
 
 from __future__ import annotations
@@ -26,10 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from meded.engine.benchdata import mss_dir
-from meded.engine.blocks import mss
-from meded.engine.blocks.cpsat import solve_lns
-from meded.engine.blocks.lns import solve_decomposed, solve_staged
+from benchmarks.data import mss_dir
+from benchmarks.formats import mss
+from meded.engine.blocks import Limits, solve
 
 BEST_KNOWN = mss_dir() / "best_known.csv"  # ../shared/benchdata, or $MEDED_BENCHDATA
 
@@ -51,20 +47,12 @@ def run(
     workers: int,
     out: Path | None,
     seed: int,
-    method: str = "staged",
 ) -> dict[str, object]:
     t0 = time.perf_counter()
     inst = mss.load(path)
     problem = mss.to_problem(inst)
     limit = max(1.0, time_limit - (time.perf_counter() - t0))
-    if method == "staged":
-        res = solve_staged(problem, time_limit=limit, workers=workers, seed=seed)
-    elif method == "decomposed":
-        res = solve_decomposed(problem, time_limit=limit, workers=workers, seed=seed)
-    else:
-        res = solve_lns(
-            problem, time_limit=limit, workers=workers, seed=seed, first_phase=0.1, sub_time=1.0
-        )
+    res = solve(problem, Limits(seconds=limit, workers=workers, seed=seed))
     pre = time.perf_counter() - t0 - res.wall_s  # parse + translate
     row: dict[str, object] = {
         "instance": inst.name,
@@ -84,7 +72,7 @@ def run(
         row["violations"] = len(score.violations)
         row["engine_objective"] = None if res.objective is None else -res.objective
         row["bound"] = None if res.bound is None else -res.bound
-    row["method"] = method
+    row["strategy"] = res.strategy
     bk = best_known().get(inst.name)
     row["best_known"] = bk
     obj = row["objective"]
@@ -112,12 +100,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument(
-        "--method",
-        choices=("staged", "decomposed", "full"),
-        default="staged",
-        help="full model then decomposed LNS (staged), decomposed only, or full model then LNS",
-    )
     a = ap.parse_args(argv)
     cols = [
         "instance",
@@ -132,13 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not a.json:
         print(" | ".join(cols))
+    failed = []
     for path in a.instances:
         try:
             mss.load(path)  # a file that is not an instance is named, not a traceback
         except (OSError, ValueError) as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             return 2
-        row = run(path, a.time_limit, a.workers, a.out, a.seed, a.method)
+        row = run(path, a.time_limit, a.workers, a.out, a.seed)
+        if not row["feasible"]:
+            failed.append(str(row["instance"]))
         if a.json:
             print(json.dumps(row), flush=True)
         else:
@@ -147,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                 v = row.get(c)
                 cells.append(f"{100 * v:.2f}%" if c == "gap" and isinstance(v, float) else str(v))
             print(" | ".join(cells), flush=True)
+    if failed:
+        print(f"no feasible solution for: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

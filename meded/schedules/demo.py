@@ -6,7 +6,7 @@ ambulatory care rotation (ACR) on an X+Y template and the ambulatory subspecialt
 
 26 two-week blocks; the template is 3+1 (six weeks of inpatient or elective work, then two
 weeks of ACR), the two-week-block form of the seed's "4+1". Coverage is sized to the
-program's headcount (the same arithmetic as meded.engine.blocks.generator), so the small test
+program's headcount (the same arithmetic as benchmarks.generator), so the small test
 demo (about 45 residents) and the full one (about 200) both solve. Every number is data in
 the rows this creates, editable later."""
 

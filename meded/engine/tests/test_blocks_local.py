@@ -9,11 +9,14 @@ from dataclasses import replace
 
 import pytest
 
-from meded.engine.blocks import lns, local, mss
+from benchmarks.formats import mss
+from benchmarks.generator import generate
+from benchmarks.tests.test_mss_format import TOY
+from meded.engine.blocks import Limits, lns, local
+from meded.engine.blocks import solve as solve_blocks
 from meded.engine.blocks.check import check
 from meded.engine.blocks.cpsat import Result, solve
-from meded.engine.blocks.generator import generate
-from meded.engine.blocks.lns import hard_only, solve_staged
+from meded.engine.blocks.lns import hard_only
 from meded.engine.blocks.model import (
     Calendar,
     CoverageRule,
@@ -32,7 +35,6 @@ from meded.engine.blocks.model import (
     sel,
     who,
 )
-from meded.engine.tests.test_blocks_mss import TOY
 
 
 def clinic_program() -> Problem:
@@ -201,12 +203,15 @@ def test_each_round_of_parallel_runs_starts_from_the_best_schedule_so_far() -> N
     assert out.moves > 0
 
 
-def test_the_staged_search_anneals_student_schedules() -> None:
+def test_the_entry_point_anneals_student_schedules() -> None:
     inst = mss.parse_dzn(TOY, "toy")
     seen: list[float] = []
-    res = solve_staged(
-        mss.to_problem(inst), time_limit=3, workers=1, on_progress=lambda pr: seen.append(pr.wall_s)
+    res = solve_blocks(
+        mss.to_problem(inst),
+        Limits(seconds=3, workers=1),
+        progress=lambda pr: seen.append(pr.wall_s),
     )
+    assert res.strategy == "anneal"
     assert res.feasible and res.objective is not None and seen
     score = mss.evaluate(inst, mss.grid_of(res.schedule, inst))
     assert score.violations == []

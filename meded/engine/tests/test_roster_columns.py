@@ -9,13 +9,13 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from benchmarks.formats.curtois import evaluate, parse_text, to_problem
+from benchmarks.tests.test_curtois_format import TINY
 from meded.engine.roster import CoverRequirement, Fairness, Person, RosterProblem, solve
 from meded.engine.roster import columns as cg
 from meded.engine.roster.construct import person_by_person
-from meded.engine.roster.curtois import evaluate, parse_text, to_problem
 from meded.engine.roster.rules import build_model
 from meded.engine.roster.solve import _guided, _Progress
-from meded.engine.tests.test_roster_curtois import TINY
 from meded.engine.tests.test_roster_search import E, one_shift_each
 
 

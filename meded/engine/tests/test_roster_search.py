@@ -8,10 +8,11 @@ import time
 
 import pytest
 
+from benchmarks.formats.curtois import evaluate, parse_text, to_problem
+from benchmarks.tests.test_curtois_format import TINY
 from meded.engine.roster import CoverRequirement, Person, RosterProblem, ShiftType, solve
 from meded.engine.roster import lns as lns_module
 from meded.engine.roster.construct import person_by_person, residual_cover
-from meded.engine.roster.curtois import evaluate, parse_text, to_problem
 from meded.engine.roster.lns import Lns
 from meded.engine.roster.rules import build_model
 from meded.engine.roster.solve import (
@@ -23,7 +24,6 @@ from meded.engine.roster.solve import (
     _stop_when_stalled,
     add_hint,
 )
-from meded.engine.tests.test_roster_curtois import TINY
 
 solve_module = sys.modules["meded.engine.roster.solve"]  # the package's ``solve`` is the function
 

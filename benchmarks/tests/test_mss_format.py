@@ -3,7 +3,7 @@ published solution format, and the engine's translation of an instance."""
 
 from __future__ import annotations
 
-from meded.engine.blocks import mss
+from benchmarks.formats import mss
 from meded.engine.blocks.cpsat import solve
 from meded.engine.blocks.lns import solve_decomposed
 

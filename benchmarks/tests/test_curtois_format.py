@@ -6,9 +6,8 @@ import os
 
 import pytest
 
-from meded.engine.benchdata import benchdata_dir, curtois_dir
-from meded.engine.roster import solve
-from meded.engine.roster.curtois import (
+from benchmarks.data import benchdata_dir, curtois_dir
+from benchmarks.formats.curtois import (
     evaluate,
     parse,
     parse_text,
@@ -16,6 +15,7 @@ from meded.engine.roster.curtois import (
     roster_lines,
     to_problem,
 )
+from meded.engine.roster import solve
 
 DATA = curtois_dir()
 

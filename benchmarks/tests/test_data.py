@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from meded.engine import benchdata
+from benchmarks import data as benchdata
 
 
 def test_the_data_is_looked_for_in_shared_beside_the_repository(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("MEDED_BENCHDATA", raising=False)
-    repo = Path(__file__).resolve().parents[3]
+    repo = Path(__file__).resolve().parents[2]
     assert (repo / "Makefile").exists()
     assert benchdata.benchdata_dir() == repo.parent / "shared" / "benchdata"
     assert benchdata.curtois_dir() == repo.parent / "shared" / "benchdata" / "curtois_nrp"
