@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: native demo test test-sqlite test-postgres lint format bench bench-pages bench-blocks bench-mss bench-mss-large bench-mss-am bench-curtois serve worker clean venv
+.PHONY: native demo test test-sqlite test-postgres lint format bench bench-pages bench-demo bench-blocks bench-mss bench-mss-large bench-mss-am bench-curtois serve worker clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,10 +67,14 @@ export MEDED_BENCHDATA := $(BENCHDATA)
 MSS ?= $(BENCHDATA)/mss
 CURTOIS ?= $(BENCHDATA)/curtois_nrp
 
-bench: bench-pages bench-blocks bench-mss bench-mss-large bench-curtois
+bench: bench-pages bench-demo bench-blocks bench-mss bench-mss-large bench-curtois
 
 bench-pages: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/list_pages.py
+
+# the demo's rotation year through the product's own solve job, its own 30 s, three runs
+bench-demo: $(VENV)/.stamp-dev native
+	$(BIN)/python benchmarks/demo_year.py --time-limit 30 --runs 3 --json
 
 bench-blocks: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/blocks_sweep.py --sizes 50 100 190 200 400 --seeds 1 2 3 \
