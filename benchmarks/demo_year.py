@@ -87,9 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if solved:
             med = {
                 "median_gap": statistics.median(r["gap"] for r in solved),
-                "median_first_feasible_s": statistics.median(
-                    r["first_feasible_s"] for r in solved
-                ),
+                "median_first_feasible_s": statistics.median(r["first_feasible_s"] for r in solved),
                 "runs": len(rows),
                 "solved": len(solved),
             }
