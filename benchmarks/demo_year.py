@@ -62,10 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for run in range(a.runs):
             version = do_solve(chief, year, time_limit=a.time_limit, label=f"bench {run + 1}")
+            job_id = str(version.job_id)
             t0 = time.perf_counter()
-            run_job.func(str(version.job_id))
+            run_job.func(job_id)
             wall = time.perf_counter() - t0
-            job = Job.objects.get(pk=version.job_id)
+            job = Job.objects.get(pk=job_id)
             res = job.result or {}
             row = {
                 "run": run + 1,
