@@ -1,4 +1,4 @@
-""""Good enough, stop here": who may ask a running job to stop early and keep its best so far,
+""" "Good enough, stop here": who may ask a running job to stop early and keep its best so far,
 when it is refused, and that the request is audited and reaches the worker's heartbeat."""
 
 from __future__ import annotations
@@ -77,9 +77,7 @@ def test_the_state_is_checked_again_under_the_lock_not_on_the_copy_in_hand(users
     assert Job.objects.get(pk=job.pk).stop_requested_at is None
 
 
-def test_before_its_first_schedule_a_solve_refuses_with_the_reason_its_heartbeat_gives(
-    users, im
-):
+def test_before_its_first_schedule_a_solve_refuses_with_the_reason_its_heartbeat_gives(users, im):
     job = running_solve(users, im, progress=[], stop_early=NOT_YET)
     assert not job.can_stop_early and job.stop_early_note == NOT_YET
     with pytest.raises(JobError, match="No schedule has been found yet"):
