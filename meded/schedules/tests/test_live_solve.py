@@ -105,7 +105,8 @@ def test_stop_here_keeps_the_best_schedule_so_far_as_the_draft_and_says_the_gap(
 ):
     """The chief presses "stop here" at the first heartbeat that offers it (on the task's
     own thread, so the database sees one writer); the solver, in its own process, stops."""
-    chief, pressed = users["chief"], []
+    chief = users["chief"]
+    pressed: list[Job] = []
     real_beat = lifecycle.beat
 
     def beat_then_press_stop(job, **progress):
@@ -125,6 +126,7 @@ def test_stop_here_keeps_the_best_schedule_so_far_as_the_draft_and_says_the_gap(
     version = ScheduleVersion.objects.get(pk=version.pk)
     assert version.solver_status == "FEASIBLE" and version.assignments.exists()
     assert version.status == ScheduleVersion.Status.DRAFT
+    assert version.gap is not None
     assert job.message.startswith(f"Stopped early at gap {100 * version.gap:.1f}%")
     _, report = adapters.check_version(version)
     assert report.violations == []
