@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between heartbeats (with the progress)
 MAX_POINTS = 200  # progress points kept on the Job
+CANNOT_STOP = "This search runs to its time limit; it cannot stop early (cancel it instead)."
 NO_SCHEDULE_YET = (
     "No schedule has been found yet, so there is nothing to keep: wait for the first one "
     "(the button appears then), or cancel."
@@ -82,12 +83,14 @@ def _engine(
     stop: threading.Event | None = None,
     stop_kw: str | None = None,
     words: Callable[[dict[str, int]], list[tuple[str, int]]] | None = None,
+    stop_note: str = CANNOT_STOP,
     **kw: Any,
 ) -> Any:
     """``fn(*args, **kw)`` in a child process, beating with its progress until it ends. With
     ``stop`` (and ``stop_kw``, where ``fn`` takes its event), the job may be stopped early
     once a schedule is found: a request seen at a heartbeat sets ``stop``, and the child
-    wraps up. ``words`` names the latest schedule's costs by rule for the page."""
+    wraps up; without, the heartbeat says ``stop_note`` to whoever asks. ``words`` names the
+    latest schedule's costs by rule for the page."""
     watch = _Watch()
 
     def tick(elapsed: float) -> bool:
@@ -106,7 +109,9 @@ def _engine(
                 message = f"Stopping here at gap {_pct(gap)}: keeping the best schedule · {message}"
         else:
             message = f"Searching for a first schedule · {elapsed:.1f} s"
-        if stop is not None:
+        if stop is None:
+            result["stop_early"] = stop_note
+        else:
             result["stop_early"] = True if points else NO_SCHEDULE_YET
         alive = lifecycle.beat(
             job,
