@@ -15,7 +15,9 @@ from meded.jobs.models import Job
 
 def visible_jobs(user: Any) -> QuerySet[Job]:
     v = viewer_of(user)
-    qs = Job.objects.select_related("program", "created_by", "cancelled_by").defer("input_data")
+    qs = Job.objects.select_related(
+        "program", "created_by", "cancelled_by", "stop_requested_by"
+    ).defer("input_data")
     if not v.is_authenticated:
         return qs.none()
     if v.is_gme_admin:

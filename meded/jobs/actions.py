@@ -24,3 +24,18 @@ def do_cancel_job(actor: Actor, job: Job) -> Job:
     if job.is_finished:
         raise JobError(f"This job has ended ({job.get_status_display().lower()}).")
     return lifecycle.request_cancel(actor, job)
+
+
+def do_stop_job_early(actor: Actor, job: Job) -> Job:
+    """ "Good enough, stop here": ask a running job to end now and keep the best it has found
+    (a solve saves its best schedule so far as the draft, as a finished solve does); audited.
+    The same people may ask as may cancel. Refused for a job that has ended, is being
+    cancelled, or has nothing to keep yet (a solve before its first schedule)."""
+    if actor is None or not can_cancel_job(actor, job):
+        raise PermissionDenied("Only the job's starter and its program's managers can stop it.")
+    if job.is_finished:
+        raise JobError(f"This job has ended ({job.get_status_display().lower()}).")
+    try:
+        return lifecycle.request_stop_early(actor, job)
+    except lifecycle.Refused as e:
+        raise JobError(str(e)) from None

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 
 from meded.core.viewers import viewer_of
 from meded.jobs.access import get_job_for_view, visible_jobs
-from meded.jobs.actions import JobError, do_cancel_job
+from meded.jobs.actions import JobError, do_cancel_job, do_stop_job_early
 from meded.jobs.models import Job
 
 router = Router(tags=["jobs"])
@@ -33,6 +33,7 @@ class JobOut(Schema):
     worker: str
     heartbeat_at: dt.datetime | None
     cancel_requested: bool
+    stop_requested: bool
     result: dict[str, Any]
     created_at: dt.datetime
     started_at: dt.datetime | None
@@ -58,6 +59,7 @@ def job_out(job: Any) -> dict[str, Any]:
         "worker": job.worker,
         "heartbeat_at": job.heartbeat_at,
         "cancel_requested": job.cancel_requested_at is not None,
+        "stop_requested": job.stop_requested_at is not None,
         "result": job.result,
         "created_at": job.created_at,
         "started_at": job.started_at,
@@ -90,6 +92,21 @@ def cancel_job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
     job = get_job_for_view(request.user, job_id)
     try:
         return job_out(do_cancel_job(request.user, job))
+    except JobError as e:
+        raise HttpError(409, str(e)) from None
+    except PermissionDenied as e:
+        raise HttpError(403, str(e)) from None
+
+
+@router.post("/{job_id}/stop", response=JobOut)
+def stop_job_early(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
+    """ "Good enough, stop here": a running job ends at its worker's next heartbeat and keeps
+    the best it has found (a solve: its best schedule so far, saved as the draft). 409 when
+    it has ended, is being cancelled, or has nothing to keep yet (no schedule found so far:
+    ``result.stop_early`` says why); the job's ``result.stop_early`` is true when it may."""
+    job = get_job_for_view(request.user, job_id)
+    try:
+        return job_out(do_stop_job_early(request.user, job))
     except JobError as e:
         raise HttpError(409, str(e)) from None
     except PermissionDenied as e:

@@ -14,6 +14,10 @@ succeeded, never cancelled with a schedule showing.
   is marked failed, never shown as a schedule).
 - ``request_cancel`` (through meded.jobs.actions.do_cancel_job): a queued job ends at once,
   a running one at its worker's next heartbeat.
+- ``request_stop_early`` (through meded.jobs.actions.do_stop_job_early): "good enough, stop
+  here" for a running job whose work says it has something to keep (its heartbeat's result
+  has ``stop_early: true``, or the reason it cannot yet); the worker sees it with
+  ``stop_early_requested``, its work wraps up, and the job ends normally with what it has.
 - ``reap_stale``: running jobs whose worker stopped beating for MEDED_JOB_STALE_SECONDS are
   failed (run by every ``meded worker`` in the background, and by ``meded reap-jobs``).
 
@@ -54,7 +58,11 @@ S = Job.Status
 # second connection, so that progress and heartbeats are seen while an import runs.
 PROGRESS_DB = "progress" if "progress" in settings.DATABASES else "default"
 
-__all__ = ["PROGRESS_DB", "Stopped", "beat", "claim", "end", "finish", "reap_stale"]
+__all__ = ["PROGRESS_DB", "Refused", "Stopped", "beat", "claim", "end", "finish", "reap_stale"]
+
+
+class Refused(ValueError):
+    """A request about a job that its state does not allow (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,49 @@ def request_cancel(actor: Actor, job: Job) -> Job:
                 data={"kind": locked.kind, "worker": locked.worker},
             )
     return Job.objects.select_related("program", "created_by").get(pk=locked.pk)
+
+
+def request_stop_early(actor: Actor, job: Job) -> Job:
+    """Ask a running job to end now with the best it has found ("good enough, stop here");
+    audited. Re-checked under the job's lock: a job that has ended, is being cancelled, or
+    whose work has nothing to keep yet (its heartbeat's ``stop_early`` is not true; a text
+    there says why) is refused; asking twice is asking once. Permission is the caller's
+    (meded.jobs.actions.do_stop_job_early)."""
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        locked = _locked(job)
+        if locked.is_finished:
+            raise Refused(f"This job has ended ({locked.get_status_display().lower()}).")
+        if locked.cancel_requested_at is not None:
+            raise Refused("This job is being cancelled.")
+        if locked.stop_requested_at is not None:
+            return locked
+        ready = (locked.result or {}).get("stop_early")
+        if locked.status != S.RUNNING or ready is not True:
+            raise Refused(
+                ready
+                if isinstance(ready, str) and ready
+                else "This job has nothing to keep yet; wait, or cancel it."
+            )
+        locked.stop_requested_at = timezone.now()
+        locked.stop_requested_by = user
+        locked.save(update_fields=["stop_requested_at", "stop_requested_by"])
+        audit.record(
+            actor,
+            ev.STOP_REQUESTED,
+            locked,
+            program=locked.program,
+            object_repr=locked.title,
+            data={"kind": locked.kind, "worker": locked.worker, "message": locked.message},
+        )
+    return Job.objects.select_related("program", "created_by").get(pk=locked.pk)
+
+
+def stop_early_requested(job: Job | uuid.UUID | str) -> bool:
+    """Whether someone asked the running job to stop early (the worker asks at its heartbeat)."""
+    return (
+        Job.objects.using(PROGRESS_DB).filter(pk=_pk(job), stop_requested_at__isnull=False).exists()
+    )
 
 
 def stale_cutoff(now: dt.datetime | None = None, timeout: float | None = None) -> dt.datetime:

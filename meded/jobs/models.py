@@ -56,6 +56,17 @@ class Job(models.Model):
         blank=True,
         related_name="+",
     )
+    # "Good enough, stop here": the running work is asked to end now and keep the best it has
+    # found (a solve saves its best schedule so far); asked through
+    # meded.jobs.actions.do_stop_job_early, passed on by the worker's heartbeat.
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    stop_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -81,6 +92,30 @@ class Job(models.Model):
     @property
     def is_cancelling(self) -> bool:
         return self.cancel_requested_at is not None and not self.is_finished
+
+    @property
+    def is_stopping(self) -> bool:
+        """Asked to stop early (and keep its best so far), and not ended yet."""
+        return self.stop_requested_at is not None and not self.is_finished
+
+    @property
+    def can_stop_early(self) -> bool:
+        """Running, and its work says (in its heartbeat's result: ``stop_early`` true) that it
+        has something to keep if it stopped now; not being cancelled or stopped already."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.cancel_requested_at is None
+            and self.stop_requested_at is None
+            and (self.result or {}).get("stop_early") is True
+        )
+
+    @property
+    def stop_early_note(self) -> str:
+        """Why the running job cannot stop early yet, as its work says ("" otherwise)."""
+        why = (self.result or {}).get("stop_early")
+        if self.status != self.Status.RUNNING or self.is_cancelling or self.is_stopping:
+            return ""
+        return why if isinstance(why, str) else ""
 
     @property
     def looks_stale(self) -> bool:

@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/progress/", views.progress, name="progress"),
     path("<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("<uuid:pk>/stop/", views.stop_early, name="stop"),
 ]

@@ -1,5 +1,5 @@
 """The jobs pages: the list of jobs a user may see, one job's page (refreshed by htmx while it
-runs), and cancelling a job."""
+runs), cancelling a job, and asking it to stop early with what it has."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from meded.core.viewers import viewer_of
 from meded.jobs.access import get_job_for_view, visible_jobs
-from meded.jobs.actions import JobError, do_cancel_job
+from meded.jobs.actions import JobError, do_cancel_job, do_stop_job_early
 from meded.jobs.models import Job
 
 PAGE_SIZE = 50
@@ -72,6 +72,27 @@ def cancel(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             messages.success(request, "The job is cancelled.")
         else:
             messages.info(request, "Cancelling: the job stops at its worker's next sign of life.")
+    return _back(request, job)
+
+
+@login_required
+def stop_early(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """ "Good enough, stop here": the job ends at its worker's next sign of life, keeping the
+    best it has found."""
+    job = get_job_for_view(request.user, pk)  # 404 first, as for cancel
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        job = do_stop_job_early(request.user, job)
+    except (JobError, PermissionDenied) as e:
+        messages.error(request, str(e))
+    else:
+        messages.info(request, "Stopping here: the best found so far is kept in a moment.")
+    return _back(request, job)
+
+
+def _back(request: HttpRequest, job: Job) -> HttpResponse:
+    """To the page the form came from (``next``, on this site), else the job's page."""
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         return HttpResponseRedirect(back)

@@ -341,6 +341,41 @@ def rule_label(rule: str, built: Built) -> str:
     return f"{label}: {rest}" if rest and kind != "vacation" else label
 
 
+# What the objective's terms are called in a table of costs: kinds with a term per request
+# are summed into one line; the other kinds the checker does not name are named here.
+_COST_GROUPS = {
+    "vacation": "Vacation requests not granted",
+    "wish": "Timing wishes not met",
+    "preference": "Elective preferences met (a reward)",
+}
+_COST_KINDS = {
+    "prereq": "Prerequisite",
+    "site_change": "Site changes",
+    "waiting": "Idle blocks before the last",
+    "fairness": "Fairness",
+    "equity": "Equity",
+}
+
+
+def cost_label(rule: str, built: Built) -> str:
+    """An objective term's rule in words, for a table of what each rule costs."""
+    kind, _, rest = rule.partition(":")
+    if kind in _COST_GROUPS:
+        return _COST_GROUPS[kind]
+    if kind in _COST_KINDS and rest not in built.rules.descriptions:
+        return f"{_COST_KINDS[kind]}: {rest}" if rest else _COST_KINDS[kind]
+    return rule_label(rule, built)
+
+
+def costs_in_words(by_rule: dict[str, int], built: Built) -> list[tuple[str, int]]:
+    """Costs by rule (the engine's rule names) summed by what they are called in words, the
+    dearest first (rewards, below zero, last); rules that cost nothing are left out."""
+    out: dict[str, int] = defaultdict(int)
+    for rule, cost in by_rule.items():
+        out[cost_label(rule, built)] += cost
+    return sorted(((k, v) for k, v in out.items() if v), key=lambda kv: (-kv[1], kv[0]))
+
+
 _RES = re.compile(r"\br(\d+)\b")
 _BLOCK = re.compile(r"\b(blocks?) (\d+)(-(\d+))?")
 

@@ -6,7 +6,9 @@ that finishes the job. Progress (objective, bound, elapsed) is the job's heartbe
 from __future__ import annotations
 
 import logging
+import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.db import transaction
 
 from meded.engine.blocks import Limits, solve
 from meded.engine.blocks.cpsat import Progress, Result, alternatives, explain, repair
+from meded.engine.blocks.portfolio import strategy
 from meded.jobs import lifecycle
 from meded.jobs.isolation import ChildFailed, run_isolated
 from meded.jobs.models import Job
@@ -24,26 +27,50 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between heartbeats (with the progress)
 MAX_POINTS = 200  # progress points kept on the Job
+CANNOT_STOP = "This search runs to its time limit; it cannot stop early (cancel it instead)."
+NO_SCHEDULE_YET = (
+    "No schedule has been found yet, so there is nothing to keep: wait for the first one "
+    "(the button appears then), or cancel."
+)
 
 
 def _fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}"
 
 
+def _num(x: float | None) -> float | None:
+    """A figure fit for JSON: a bound the strategy does not prove (NaN) is None."""
+    return None if x is None or math.isnan(x) else x
+
+
+def gap_of(objective: float | None, bound: float | None) -> float | None:
+    """How far the best schedule may still be from the best possible (as Result.gap)."""
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+def _pct(gap: float | None) -> str:
+    return "—" if gap is None else f"{100 * gap:.1f}%"
+
+
 class _Watch:
-    """The engine's progress points, as they arrive from the solver's process."""
+    """The engine's progress points, as they arrive from the solver's process, and what
+    each rule costs in the latest schedule."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.points: list[list[float]] = []
+        self.points: list[list[float | None]] = []
+        self.costs: dict[str, int] = {}
 
     def __call__(self, p: Progress) -> None:
         with self.lock:
-            self.points.append([round(p.wall_s, 2), p.objective, p.bound])
+            self.points.append([round(p.wall_s, 2), _num(p.objective), _num(p.bound)])
+            self.costs = dict(p.costs)
 
-    def snapshot(self) -> list[list[float]]:
+    def snapshot(self) -> tuple[list[list[float | None]], dict[str, int]]:
         with self.lock:
-            return list(self.points[-MAX_POINTS:])
+            return list(self.points[-MAX_POINTS:]), dict(self.costs)
 
 
 def _engine(
@@ -53,24 +80,51 @@ def _engine(
     *args: Any,
     progress: bool = False,
     progress_kw: str = "on_progress",
+    stop: threading.Event | None = None,
+    stop_kw: str | None = None,
+    words: Callable[[dict[str, int]], list[tuple[str, int]]] | None = None,
+    stop_note: str = CANNOT_STOP,
     **kw: Any,
 ) -> Any:
-    """``fn(*args, **kw)`` in a child process, beating with its progress until it ends."""
+    """``fn(*args, **kw)`` in a child process, beating with its progress until it ends. With
+    ``stop`` (and ``stop_kw``, where ``fn`` takes its event), the job may be stopped early
+    once a schedule is found: a request seen at a heartbeat sets ``stop``, and the child
+    wraps up; without, the heartbeat says ``stop_note`` to whoever asks. ``words`` names the
+    latest schedule's costs by rule for the page."""
     watch = _Watch()
 
     def tick(elapsed: float) -> bool:
-        points = watch.snapshot()
+        points, costs = watch.snapshot()
+        result: dict[str, Any] = {"progress": points, "elapsed_s": round(elapsed, 1)}
         if points:
             _, obj, bound = points[-1]
-            message = f"Best {_fmt(obj)} · bound {_fmt(bound)} · {elapsed:.1f} s"
+            gap = gap_of(obj, bound)
+            result.update(objective=obj, bound=bound, gap=gap)
+            if words is not None:
+                result["costs"] = words(costs)
+            message = f"Best {_fmt(obj)} · bound {_fmt(bound)}"
+            message += f" · gap {_pct(gap)}" if gap is not None else ""
+            message += f" · {elapsed:.1f} s"
+            if stop is not None and stop.is_set():
+                message = f"Stopping here at gap {_pct(gap)}: keeping the best schedule · {message}"
         else:
             message = f"Searching for a first schedule · {elapsed:.1f} s"
-        return lifecycle.beat(
+        if stop is None:
+            result["stop_early"] = stop_note
+        else:
+            result["stop_early"] = True if points else NO_SCHEDULE_YET
+        alive = lifecycle.beat(
             job,
             done=min(int(elapsed * 10), int(limit * 10)),
             message=message,
-            result={"progress": points},
+            result=result,
         )
+        # Only once there is a schedule to keep (the action refuses before; this is the
+        # second lock on that door): CP-SAT stopped before its first one has nothing.
+        asked = alive and stop is not None and points and not stop.is_set()
+        if asked and stop is not None and lifecycle.stop_early_requested(job):
+            stop.set()
+        return alive
 
     return run_isolated(
         fn,
@@ -81,6 +135,8 @@ def _engine(
         progress_kw=progress_kw if progress else None,
         method=settings.MEDED_JOB_PROCESS,
         on_start=lambda pid: lifecycle.solver_started(job, pid),
+        stop=stop,
+        stop_kw=stop_kw,
         **kw,
     )
 
@@ -134,30 +190,53 @@ def run_solve(job: Job) -> None:
         )
     else:
         built = adapters.build_problem(sy)
+        # "Good enough, stop here" needs a strategy that stops on Limits.stop: the full model
+        # (the annealing strategy runs out its time).
+        stop = threading.Event() if strategy(built.problem) == "cp-sat" else None
         results = [
             _engine(
                 job,
                 limit,
                 solve,
                 built.problem,
-                Limits(seconds=limit, workers=workers),
+                limits=Limits(seconds=limit, workers=workers),
                 progress=True,
                 progress_kw="progress",
+                stop=stop,
+                stop_kw="limits.stop" if stop is not None else None,
+                words=lambda costs: adapters.costs_in_words(costs, built),
             )
         ]
+        if stop is not None and stop.is_set():
+            extra["stopped_early"] = True
     result = results[0]
-    points = [[round(p.wall_s, 2), p.objective, p.bound] for p in result.progress][-MAX_POINTS:]
+    points = [[round(p.wall_s, 2), _num(p.objective), _num(p.bound)] for p in result.progress][
+        -MAX_POINTS:
+    ]
     if not result.feasible:
         _no_schedule(job, built, result, mode, limit, extra, points)
         return
     label = f"{version.label}: {extra['changes']} changed" if mode == "repair" else None
+    message = _done_message(mode, result, len(results), extra)
+    costs: dict[str, int] = {}
+    for c in result.costs:
+        costs[c.rule] = costs.get(c.rule, 0) + c.cost
     with transaction.atomic():
-        report = actions.do_save_solution(job.created_by, job, version, built, results, label=label)
+        report = actions.do_save_solution(
+            job.created_by,
+            job,
+            version,
+            built,
+            results,
+            label=label,
+            note=message if extra.get("stopped_early") else "",
+        )
         lifecycle.finish(
             job,
-            message=_done_message(mode, result, len(results), extra),
+            message=message,
             result={
                 "progress": points,
+                "costs": adapters.costs_in_words(costs, built),
                 **extra,
                 "version": version.pk,
                 "status": result.status,
@@ -182,7 +261,7 @@ def _no_schedule(
     mode: str,
     limit: float,
     extra: dict[str, Any],
-    points: list[list[float]],
+    points: list[list[float | None]],
 ) -> None:
     conflicts: list[str] = []
     if result.status == "INFEASIBLE":
@@ -224,6 +303,12 @@ def _done_message(mode: str, result: Result, n: int, extra: dict[str, Any]) -> s
         )
     if mode == "alternatives":
         return f"{head}; {n} different schedules"
+    if extra.get("stopped_early") and result.status != "OPTIMAL":
+        return (
+            f"Stopped early at gap {_pct(result.gap)}, as asked: the best schedule so far is "
+            f"saved (objective {_fmt(result.objective)}, bound {_fmt(result.bound)}, "
+            f"{result.wall_s:.1f} s)"
+        )
     return head
 
 

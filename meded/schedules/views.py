@@ -472,20 +472,53 @@ def _solve_job(request: HttpRequest, pk: uuid.UUID) -> tuple[Any, ScheduleVersio
     return job, version
 
 
-def _chart(points: list[list[float]]) -> dict[str, Any] | None:
-    """Objective and bound over time as SVG polylines (300 x 100)."""
-    pts = [p for p in points if p[1] is not None and p[2] is not None]
+def _chart(points: list[list[float | None]]) -> dict[str, Any] | None:
+    """Objective and bound over time as SVG polylines (300 x 100); a strategy that proves no
+    bound draws the objective alone."""
+    pts = [p for p in points if p[1] is not None]
     if len(pts) < 1:
         return None
-    t_max = max(p[0] for p in pts) or 1.0
-    values = [v for p in pts for v in (p[1], p[2])]
+    with_bound = [p for p in pts if p[2] is not None]
+    t_max = max(float(p[0] or 0) for p in pts) or 1.0
+    values = [float(v) for p in pts for v in (p[1], p[2]) if v is not None]
     lo, hi = min(values), max(values)
     span = (hi - lo) or 1.0
 
-    def line(i: int) -> str:
-        return " ".join(f"{300 * p[0] / t_max:.1f},{95 - 90 * (p[i] - lo) / span:.1f}" for p in pts)
+    def line(rows: list[list[float | None]], i: int) -> str:
+        return " ".join(
+            f"{300 * float(p[0] or 0) / t_max:.1f},{95 - 90 * (float(p[i] or 0) - lo) / span:.1f}"
+            for p in rows
+        )
 
-    return {"objective": line(1), "bound": line(2), "lo": lo, "hi": hi, "t": t_max}
+    return {
+        "objective": line(pts, 1),
+        "bound": line(with_bound, 2),
+        "lo": lo,
+        "hi": hi,
+        "t": t_max,
+    }
+
+
+def _live(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The figures of the solve's best schedule so far (or its last): objective, bound, gap
+    in percent, seconds, and what each rule costs in it (in words, dearest first)."""
+    points = result.get("progress") or []
+    if not points and result.get("objective") is None and result.get("elapsed_s") is None:
+        return None
+    last = points[-1] if points else [None, None, None]
+    objective = result.get("objective", last[1])
+    bound = result.get("bound", last[2])
+    gap = result.get("gap")
+    seconds = result.get("wall_s", result.get("elapsed_s", last[0]))
+    costs = [(str(label), int(cost)) for label, cost in result.get("costs") or []]
+    return {
+        "objective": objective,
+        "bound": bound,
+        "gap_pct": None if gap is None else 100 * float(gap),
+        "seconds": seconds,
+        "costs": costs,
+        "total": sum(c for _, c in costs),
+    }
 
 
 @login_required
@@ -510,6 +543,7 @@ def _job_ctx(j: Any, version: ScheduleVersion) -> dict[str, Any]:
         "program": version.schedule_year.program,
         "points": points[-10:],
         "chart": _chart(points),
+        "live": _live(j.result or {}),
         "others": list(
             ScheduleVersion.objects.filter(job_id=j.pk).exclude(pk=version.pk).order_by("number")
         ),

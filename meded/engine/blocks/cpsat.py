@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from meded.engine.blocks.model import Problem, Schedule
-from meded.engine.blocks.rules import Ctx, Expr, build, objective_expr
+from meded.engine.blocks.rules import Ctx, Expr, Term, build, objective_expr
 
 FAST_PRESOLVE: dict[str, object] = {"max_presolve_iterations": 1}
 
@@ -32,9 +32,13 @@ class Cost:
 
 @dataclass
 class Progress:
+    """A better schedule found: when, its objective and the bound at that moment, and (when
+    the solve reports its progress as it goes) its objective terms summed by rule."""
+
     wall_s: float
     objective: float
     bound: float
+    costs: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,16 +69,36 @@ class Result:
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
-    def __init__(self, offset: int, t0: float, on_progress: Callable[[Progress], None] | None):
+    """Records each better schedule; with a listener (``on_progress``), also what each rule
+    costs in it (the ``terms``' values summed by rule: one pass over the terms, only on a
+    new solution)."""
+
+    def __init__(
+        self,
+        offset: int,
+        t0: float,
+        on_progress: Callable[[Progress], None] | None,
+        terms: Sequence[Term] = (),
+    ):
         super().__init__()
         self.offset, self.t0, self.on_progress = offset, t0, on_progress
+        self.terms = terms if on_progress is not None else ()
         self.progress: list[Progress] = []
+
+    def _costs(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.terms:
+            v = self.value(t.var)
+            if v:
+                out[t.rule] = out.get(t.rule, 0) + t.coef * int(v)
+        return out
 
     def on_solution_callback(self) -> None:
         p = Progress(
             time.perf_counter() - self.t0,
             self.objective_value + self.offset,
             self.best_objective_bound + self.offset,
+            self._costs(),
         )
         self.progress.append(p)
         if self.on_progress:
@@ -188,7 +212,7 @@ def run_model(
         else:
             setattr(solver.parameters, key, val)
     t0 = time.perf_counter()
-    rec = _Recorder(off, t0, on_progress)
+    rec = _Recorder(off, t0, on_progress, ctx.terms)
     with _stopping(solver, stop):
         status = solver.solve(ctx.model, rec)
     wall = time.perf_counter() - t0

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -71,6 +72,54 @@ def test_a_tick_that_answers_false_kills_the_child_and_raises_stopped():
     with pytest.raises(Stopped):
         run_isolated(work.sleep_forever, tick=lambda s: s < 0.3, every=0.05, on_start=pids.append)
     assert pids and wait_gone(pids[0])
+
+
+def test_a_stop_asked_here_reaches_the_work_s_event_in_the_child_which_then_returns():
+    stop = threading.Event()
+    ticks: list[float] = []
+
+    def tick(elapsed: float) -> bool:
+        ticks.append(elapsed)
+        if len(ticks) == 2:  # the child is well under way
+            stop.set()
+        return True
+
+    out = run_isolated(
+        work.wait_for_stop, seconds=20.0, tick=tick, every=0.05, stop=stop, stop_kw="stop"
+    )
+    assert out == "stopped"
+    assert len(ticks) >= 2
+
+
+def test_the_stop_event_can_be_a_field_of_a_dataclass_argument_like_limits_stop():
+    stop = threading.Event()
+    stop.set()  # asked before the child even started
+    out = run_isolated(
+        work.wait_with,
+        options=work.Options(seconds=20.0),
+        tick=lambda s: True,
+        every=0.05,
+        stop=stop,
+        stop_kw="options.stop",
+    )
+    assert out == "stopped"
+
+
+def test_the_child_s_event_stays_clear_while_nobody_asks_for_a_stop():
+    out = run_isolated(
+        work.wait_for_stop,
+        seconds=0.3,
+        tick=lambda s: True,
+        every=0.05,
+        stop=threading.Event(),
+        stop_kw="stop",
+    )
+    assert out == "not stopped"
+
+
+def test_a_stop_event_without_a_keyword_to_hand_it_to_is_refused():
+    with pytest.raises(ValueError, match="stop_kw"):
+        run_isolated(work.double, 1, tick=lambda s: True, stop=threading.Event())
 
 
 def test_a_child_whose_parent_is_killed_exits_by_itself():
