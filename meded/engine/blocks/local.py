@@ -540,6 +540,49 @@ def improve(
 
     ``feasibility``: only the hard rules count (sideways moves are free) and the search
     stops as soon as none is broken: a first schedule from nothing."""
+    return _anneal(
+        problem, schedule, time_limit, seed, temperature, on_progress, feasibility, cooling
+    )[0]
+
+
+def score(problem: Problem, schedule: Schedule) -> int:
+    """The search's price of ``schedule``, scored from scratch: soft costs at their weights
+    and ``HARD`` per unit of a hard rule broken (stints the resident may not make left
+    out, as the search leaves them out)."""
+    ix = _Index(problem)
+    s = _State(ix, schedule)
+    cov_soft, cov_hard = s.coverage_costs()
+    reward = sum(w * m for (w, _, _), m in zip(ix.equity, s.worst(), strict=True))
+    return sum(s.hard) + cov_hard + sum(s.soft) + cov_soft - reward
+
+
+def replay(
+    problem: Problem, schedule: Schedule, moves: int, seed: int = 0
+) -> tuple[int, int, Schedule]:
+    """For tests: about ``moves`` of the search's proposals from ``schedule``, each taken
+    whatever it costs (hard rules too). Returns the running score the search kept by
+    deltas, ``score`` of the schedule reached, and that schedule: the two must be equal."""
+    _, reached, running = _anneal(
+        problem, schedule, 1e9, seed, 1.0, None, False, COOLING, max_moves=moves, wander=True
+    )
+    return running, score(problem, reached), reached
+
+
+def _anneal(
+    problem: Problem,
+    schedule: Schedule,
+    time_limit: float,
+    seed: int,
+    temperature: float | None,
+    on_progress: Callable[[float, int], None] | None,
+    feasibility: bool,
+    cooling: tuple[float, float],
+    max_moves: int = 0,
+    wander: bool = False,
+) -> tuple[LocalResult, Schedule, int]:
+    """``improve``'s search; also returns the schedule it ended on and its running score.
+    ``max_moves`` (if not 0) stops it after about that many proposals; ``wander`` takes
+    every proposal (``replay``)."""
     t0 = time.perf_counter()
     ix = _Index(problem)
     s = _State(ix, schedule)
@@ -566,7 +609,7 @@ def improve(
     progress: list[tuple[float, int]] = [(0.0, total)]
     movable = [i for i in range(nr) if any(ix.eligible[i])]
     if not movable:
-        return _result(problem, s.schedule(), 0, 0, None, progress)
+        return _result(problem, s.schedule(), 0, 0, None, progress), s.schedule(), total
 
     def worst_after(changed: dict[int, int]) -> list[int]:
         """The worst scores if residents in ``changed`` had these soft costs."""
@@ -1191,7 +1234,7 @@ def improve(
             if moves % 8192 == 0:
                 reweigh()
             now = time.perf_counter()
-            if now >= deadline:
+            if now >= deadline or (max_moves and moves >= max_moves):
                 break
             frac = (now - start) / span
             temp = t_hi * (t_lo / t_hi) ** frac
@@ -1207,7 +1250,7 @@ def improve(
                 continue
         else:
             delta = d_soft + d_hard
-            if delta > 0 and (d_hard > 0 or rng.random() >= math.exp(-delta / temp)):
+            if delta > 0 and not wander and (d_hard > 0 or rng.random() >= math.exp(-delta / temp)):
                 continue
         accepted += 1
         if last_kind[0] >= 0:
@@ -1247,10 +1290,12 @@ def improve(
         "moves by kind (tried, taken): %s",
         list(zip(KIND_NAMES, tried, taken, strict=True)),
     )
+    reached = s.schedule()
     s.st = best_st
     if not progress or progress[-1][1] != best_total:
         progress.append((best_at or 0.0, best_total))
-    return _result(problem, s.schedule(), moves, accepted, best_at, progress)
+    result = _result(problem, s.schedule(), moves, accepted, best_at, progress)
+    return result, reached, cur_hard + cur_soft
 
 
 def _result(

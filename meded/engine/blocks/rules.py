@@ -68,6 +68,8 @@ class Ctx:
     terms: list[Term] = field(default_factory=list)
     guards: dict[str, Guard] = field(default_factory=dict)
     offset: int = 0  # constant added to the CP-SAT objective to get the true objective
+    # the same constant by rule name (a rule's cost is its terms' values plus this)
+    offsets: dict[str, int] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------
     def hard(self, key: str, message: str | Callable[[], str]) -> list[cp_model.IntVar]:
@@ -770,6 +772,7 @@ def add_equity(ctx: Ctx) -> None:
             )
         )
         ctx.offset -= lo * eq.weight
+        ctx.offsets[f"equity:{eq.id}"] = ctx.offsets.get(f"equity:{eq.id}", 0) - lo * eq.weight
 
 
 RULES: list[Callable[[Ctx], None]] = [
