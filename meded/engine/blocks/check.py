@@ -232,26 +232,20 @@ def check(problem: Problem, schedule: Schedule) -> Report:
                             f"block {b} (below min)",
                             cov.weight * (cov.min - cnt),
                         )
+                # the maximum is hard even when the rule has a weight (which prices only
+                # the minimum: CoverageRule's docstring)
                 if cov.max is not None and cnt > cov.max:
-                    if cov.weight is None:
-                        V(
-                            Violation(
-                                f"coverage:{rot.id}:{role}",
-                                None,
-                                rot.id,
-                                b,
-                                cnt,
-                                cov.max,
-                                f"{rot.name} has {cnt} {role} in block {b}, max {cov.max}",
-                            )
-                        )
-                    else:
-                        cost(
+                    V(
+                        Violation(
                             f"coverage:{rot.id}:{role}",
                             None,
-                            f"block {b} (above max)",
-                            cov.weight * (cnt - cov.max),
+                            rot.id,
+                            b,
+                            cnt,
+                            cov.max,
+                            f"{rot.name} has {cnt} {role} in block {b}, max {cov.max}",
                         )
+                    )
 
     def bounded(
         rule: str,

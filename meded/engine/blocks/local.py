@@ -392,18 +392,33 @@ class _State:
         self.cnt = [[0] * n for _ in range(nk)]
         self.rcnt = [[[0] * n for _ in range(n_roles)] for _ in range(nk)]
         rm = ix.p.rotation_map()
-        for rid, row in schedule.items():
-            i = ix.res_of.get(rid)
-            if i is None:
-                continue
+        for i, res in enumerate(ix.p.residents):
+            row = schedule.get(res.id, {})
             clean = {b: k for b, k in row.items() if k in rm}
+            valid: list[tuple[int, int]] = []
             for s in stints(ix.p, clean):
                 k = ix.rot_of[s.rotation]
                 if ix.stint_cost[i][k][s.start] == NO or s.length != ix.length[k]:
                     continue  # not a valid stint for this resident: left out
-                if any(self.busy[i][b] >= 0 for b in range(s.start, s.start + s.length)):
+                valid.append((s.start, k))
+            # pins first: the moves never touch a stint on a pinned block, nor price a pin,
+            # so a schedule without its pinned stint gets one (the first start covering the
+            # block), and stints in its way are left out: a pin is a hard rule in ``check``
+            for b, rid in res.pins:
+                k = ix.rot_of.get(rid, -1)
+                if k < 0 or self.busy[i][b] >= 0:
                     continue
-                self._put(i, s.start, k)
+                n_len = ix.length[k]
+                mine = [c for c, k2 in valid if k2 == k and c <= b < c + n_len]
+                opts = mine or [c for c in ix.starts[i][k] if c <= b < c + n_len]
+                for c in opts:
+                    if all(self.busy[i][bb] < 0 for bb in range(c, c + n_len)):
+                        self._put(i, c, k)
+                        break
+            for b, k in valid:
+                if any(self.busy[i][bb] >= 0 for bb in range(b, b + ix.length[k])):
+                    continue
+                self._put(i, b, k)
         self.soft = [0] * nr
         self.hard = [0] * nr
         # the requirement part of each resident's cost (kept apart: moves update it by the

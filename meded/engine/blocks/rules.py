@@ -245,18 +245,26 @@ def add_coverage(ctx: Ctx) -> None:
                     hi = None  # each resident counts at most once: the cap cannot bind
                 if cov.min <= 0 and hi is None:
                     continue
-                ctx.bound(
-                    key=key,
-                    message=_coverage_message(ctx, rot, b, cov.role, cov.min, cov.max),
-                    expr=_sum(vs),
-                    lo=cov.min,
-                    hi=hi,
-                    weight=cov.weight,
-                    rule=f"coverage:{rot.id}:{role}",
-                    resident=None,
-                    detail=f"block {b}",
-                    ub=max(len(vs), cov.max or 0),
-                )
+                # soft, only the minimum is priced: the maximum stays hard (the rule's
+                # docstring; ``check`` and the local search agree)
+                parts: list[tuple[int, int | None, int | None]] = [(cov.min, hi, None)]
+                if cov.weight is not None:
+                    parts = [(cov.min, None, cov.weight)]
+                    if hi is not None:
+                        parts.append((0, hi, None))
+                for lo, top, weight in parts:
+                    ctx.bound(
+                        key=key,
+                        message=_coverage_message(ctx, rot, b, cov.role, cov.min, cov.max),
+                        expr=_sum(vs),
+                        lo=lo,
+                        hi=top,
+                        weight=weight,
+                        rule=f"coverage:{rot.id}:{role}",
+                        resident=None,
+                        detail=f"block {b}",
+                        ub=max(len(vs), cov.max or 0),
+                    )
 
 
 def _count(ctx: Ctx, res: Resident, rot_ids: set[str], unit: Unit) -> tuple[Expr, int]:
@@ -298,7 +306,9 @@ def add_requirements(ctx: Ctx) -> None:
                 ),
                 expr=expr,
                 lo=lo,
-                hi=hi if hi is None else max(hi, -1),
+                # not clamped: history beyond the maximum costs every unit over it (as
+                # ``check`` prices it, per the rule: units over residency including history)
+                hi=hi,
                 weight=req.weight,
                 rule=f"req:{req.id}",
                 resident=res.id,
@@ -470,7 +480,9 @@ def add_forbidden_adjacency(ctx: Ctx) -> None:
 
 
 def add_min_spacing(ctx: Ctx) -> None:
-    """HARD or SOFT. Two stints of the same rotation are at least ``gap`` blocks apart."""
+    """HARD or SOFT. Two stints of the same rotation are at least ``gap`` blocks apart; soft,
+    each stint costs ``weight`` per later stint of its rotation that starts too soon after it
+    (per pair of stints too close, as ``check`` counts)."""
     p = ctx.problem
     rm = p.rotation_map()
     for ms in p.min_spacing:
@@ -482,20 +494,31 @@ def add_min_spacing(ctx: Ctx) -> None:
             for k, sv in per_rot.items():
                 win = rm[k].length + ms.gap
                 for b in sorted(sv):
-                    vs = [sv[bb] for bb in range(b, b + win) if bb in sv]
-                    if len(vs) > 1:
-                        _soft_or_hard_le(
-                            ctx,
-                            _sum(vs),
-                            1,
-                            f"spacing:{ms.id}:{res.id}",
-                            f"{res.id} needs {ms.gap} blocks between stints of {k} (rule {ms.id})",
-                            ms.weight,
-                            f"spacing:{ms.id}",
-                            res.id,
-                            f"{k} from block {b}",
-                            len(vs),
-                        )
+                    if ms.weight is None:
+                        vs = [sv[bb] for bb in range(b, b + win) if bb in sv]
+                        if len(vs) > 1:
+                            _soft_or_hard_le(
+                                ctx,
+                                _sum(vs),
+                                1,
+                                f"spacing:{ms.id}:{res.id}",
+                                f"{res.id} needs {ms.gap} blocks between stints of {k} "
+                                f"(rule {ms.id})",
+                                None,
+                                f"spacing:{ms.id}",
+                                res.id,
+                                f"{k} from block {b}",
+                                len(vs),
+                            )
+                        continue
+                    # soft: a window anchored at a stint's start, so a pair too close counts
+                    # once (a window of unused starts covering the pair would count it again)
+                    later = [sv[bb] for bb in range(b + 1, b + win) if bb in sv]
+                    if later:
+                        n = len(later)
+                        v = ctx.model.new_int_var(0, n, "")
+                        ctx.model.add(v >= _sum(later) - n * (1 - sv[b]))
+                        ctx.term(f"spacing:{ms.id}", res.id, f"{k} from block {b}", ms.weight, v, n)
 
 
 def add_rest_after(ctx: Ctx) -> None:
