@@ -8,8 +8,9 @@ search works on integer indices and keeps, per resident, its stints and busy blo
 rotation and block the staffing counts, so a move is scored by re-scoring the one or two
 residents it touches and the staffing cells it changes.
 
-Every rule is priced as in ``check``: soft rules at their weight, hard rules at ``HARD``
-per unit, so the search may start from a schedule that breaks hard rules (e.g. staffing
+Every rule is priced as in ``check`` (each rule's ``check.check_<rule>``; ``rules.RULES``
+says which part of the search scores which rule): soft rules at their weight, hard rules
+at ``HARD`` per unit, so the search may start from a schedule that breaks hard rules (e.g. staffing
 minimums) and works them down first. ``supports(problem)`` says whether a problem uses only
 rules scored here; ``improve`` returns the best schedule seen and its objective as ``check``
 computes it.
@@ -153,9 +154,9 @@ class _Index:
         for k in range(nk):
             by_disc[self.disc[k]].append(k)
         self.same_disc = [by_disc[self.disc[k]] for k in range(nk)]
-        # per-stint value (preferences, wishes): cost of a stint of k starting at b, per
-        # resident [k][b] (NO where the resident may not start k at b; flat lists, as this
-        # is the search's most frequent lookup)
+        # per-stint value (preferences, wishes: check.check_preferences, check_wishes): cost
+        # of a stint of k starting at b, per resident [k][b] (NO where the resident may not
+        # start k at b; flat lists, as this is the search's most frequent lookup)
         self.stint_cost: list[list[list[int]]] = [[[NO] * n for _ in range(nk)] for _ in range(nr)]
         reward: list[list[int]] = [[0] * nk for _ in range(nr)]
         for pref in p.preferences:
@@ -289,7 +290,8 @@ class _Index:
         return cnt
 
     def req_cost(self, i: int, cnt: list[int]) -> tuple[int, int]:
-        """(soft, hard) cost of resident ``i``'s requirements at counts ``cnt``."""
+        """(soft, hard) cost of resident ``i``'s requirements at counts ``cnt``
+        (``check.check_requirements``; ``evaluate`` in ``improve`` updates it by delta)."""
         soft = hard = 0
         los, his, ws = self.req_lo[i], self.req_hi[i], self.req_w[i]
         for j, v in enumerate(cnt):
@@ -316,7 +318,8 @@ class _Index:
     def other_cost(self, i: int, st: list[tuple[int, int]]) -> tuple[int, int]:
         """(soft, hard) cost of resident ``i`` with stints ``st`` apart from requirements
         (those are counted incrementally): stint values, prerequisites, vacation requests,
-        site changes and waiting. The search's hot spot: flat tables, few passes."""
+        site changes and waiting, each as its ``check.check_<rule>`` prices it (the list:
+        ``rules.RULES``). The search's hot spot: flat tables, few passes."""
         soft = hard = 0
         sc = self.stint_cost[i]
         length = self.length
@@ -453,7 +456,8 @@ class _State:
             self.rcnt[k][role][bb] -= 1
 
     def cell_costs(self, k: int, b: int) -> tuple[int, int]:
-        """(soft, hard) staffing cost of rotation ``k`` in block ``b``."""
+        """(soft, hard) staffing cost of rotation ``k`` in block ``b``
+        (``check.check_coverage``)."""
         soft = hard = 0
         for role, lo, hi, w in self.ix.cov[k]:
             v = self.cnt[k][b] if role == -1 else (0 if role == -2 else self.rcnt[k][role][b])
@@ -503,6 +507,7 @@ class _State:
         )
 
     def worst(self) -> list[int]:
+        """Per equity rule, the worst resident score (``check.check_equity``)."""
         out = []
         for _, mask, cap in self.ix.equity:
             vals = [-self.soft[i] for i in range(len(mask)) if mask[i]]
@@ -1154,7 +1159,10 @@ def _anneal(
         prop: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]],
     ) -> tuple[int, int, dict[int, tuple[int, int, int, int]], list[int]]:
         """(soft change, hard change, the residents' new costs (soft, hard, and the
-        requirements' part of each), the new worst scores)."""
+        requirements' part of each), the new worst scores). The delta of each rule's
+        ``check.check_<rule>``: requirements by the counts the move changes, the rest of a
+        resident's rules re-scored (``other_cost``), staffing by the cells it changes
+        (``cells_delta``), equity by ``worst_after``; ``test_blocks_agreement`` replays it."""
         costs: dict[int, tuple[int, int, int, int]] = {}
         d_soft = d_hard = 0
         for i, (rem, add) in prop.items():

@@ -1,4 +1,6 @@
-"""CP-SAT encoding of the block-schedule rules: one ``add_<rule>`` function per rule.
+"""CP-SAT encoding of the block-schedule rules: one ``add_<rule>`` function per rule, and
+``RULES``, the one list of every rule with its encoding, its independent check
+(``check.check_<rule>``) and where the local search scores it.
 
 Each function reads the problem, adds constraints to ``ctx.model`` and, for soft rules,
 appends named ``Term`` objects (rule id, resident, detail, coefficient, variable) so a solution
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from meded.engine.blocks import check as checker
 from meded.engine.blocks.model import (
     Problem,
     Resident,
@@ -798,32 +801,92 @@ def add_equity(ctx: Ctx) -> None:
         ctx.offsets[f"equity:{eq.id}"] = ctx.offsets.get(f"equity:{eq.id}", 0) - lo * eq.weight
 
 
-RULES: list[Callable[[Ctx], None]] = [
-    add_assignment,
-    add_pins,
-    add_coverage,
-    add_requirements,
-    add_windows,
-    add_templates,
-    add_prerequisites,
-    add_max_consecutive,
-    add_forbidden_adjacency,
-    add_min_spacing,
-    add_rest_after,
-    add_vacation_requests,
-    add_preferences,
-    add_wishes,
-    add_site_changes,
-    add_waiting,
-    add_fairness,
-    add_equity,
-]
+@dataclass(frozen=True)
+class RuleDef:
+    """One rule, defined once: its CP-SAT encoding (``add_<name>`` here), its independent
+    check (``check.check_<name>``), the ``Problem`` field holding its instances ("" when they
+    sit on residents or rotations), and where the local search scores it move by move ("":
+    it does not, and ``local.supports`` refuses a problem whose ``field`` uses it)."""
+
+    name: str
+    add: Callable[[Ctx], None]
+    check: checker.CheckFn
+    field: str
+    local: str
+
+
+# every rule, in the order the model is built and the checker runs (``check.CHECKS``)
+RULES: tuple[RuleDef, ...] = (
+    RuleDef(
+        "assignment",
+        add_assignment,
+        checker.check_assignment,
+        "full_assignment",
+        "",  # its structure is kept by the moves; full assignment is not scored
+    ),
+    # not priced by the search but kept: _State puts each pinned stint in, moves never touch it
+    RuleDef("pins", add_pins, checker.check_pins, "", ""),
+    RuleDef("coverage", add_coverage, checker.check_coverage, "", "_State.cell_costs"),
+    RuleDef(
+        "requirements",
+        add_requirements,
+        checker.check_requirements,
+        "requirements",
+        "_Index.req_cost",
+    ),
+    RuleDef("windows", add_windows, checker.check_windows, "windows", ""),
+    RuleDef("templates", add_templates, checker.check_templates, "templates", ""),
+    RuleDef(
+        "prerequisites",
+        add_prerequisites,
+        checker.check_prerequisites,
+        "prerequisites",
+        "_Index.other_cost",
+    ),
+    RuleDef(
+        "max_consecutive", add_max_consecutive, checker.check_max_consecutive, "max_consecutive", ""
+    ),
+    RuleDef(
+        "forbidden_adjacency",
+        add_forbidden_adjacency,
+        checker.check_forbidden_adjacency,
+        "forbidden_adjacent",
+        "",
+    ),
+    RuleDef("min_spacing", add_min_spacing, checker.check_min_spacing, "min_spacing", ""),
+    RuleDef("rest_after", add_rest_after, checker.check_rest_after, "rest_after", ""),
+    RuleDef(
+        "vacation_requests",
+        add_vacation_requests,
+        checker.check_vacation_requests,
+        "vacation_requests",
+        "_Index.other_cost",
+    ),
+    RuleDef(
+        "preferences",
+        add_preferences,
+        checker.check_preferences,
+        "preferences",
+        "_Index.stint_cost",
+    ),
+    RuleDef("wishes", add_wishes, checker.check_wishes, "wishes", "_Index.stint_cost"),
+    RuleDef(
+        "site_changes",
+        add_site_changes,
+        checker.check_site_changes,
+        "site_changes",
+        "_Index.other_cost",
+    ),
+    RuleDef("waiting", add_waiting, checker.check_waiting, "waiting", "_Index.other_cost"),
+    RuleDef("fairness", add_fairness, checker.check_fairness, "fairness", ""),
+    RuleDef("equity", add_equity, checker.check_equity, "equity", "_State.worst"),
+)
 
 
 def build(problem: Problem, explain: bool = False) -> Ctx:
     ctx = Ctx(cp_model.CpModel(), problem, explain)
     for rule in RULES:
-        rule(ctx)
+        rule.add(ctx)
     return ctx
 
 
