@@ -477,6 +477,7 @@ def hard_units(rep: Report) -> int:
 
 def test_the_local_search_keeps_its_running_score_equal_to_a_full_rescore() -> None:
     broken = 0
+    seen: set[str] = set()
     for seed in range(60):
         rng = random.Random(5000 + seed)
         p = random_problem(rng, for_local=True)
@@ -487,5 +488,12 @@ def test_the_local_search_keeps_its_running_score_equal_to_a_full_rescore() -> N
         priced = rep.objective + local.HARD * hard_units(rep)
         assert running == full == priced, (seed, running, full, priced, rep.violations[:3])
         broken += bool(rep.violations)
+        seen.update(rule.split(":")[0] for rule in checker_costs(rep))
+        seen.update("!" + v.rule.split(":")[0] for v in rep.violations)
     # taking every move, most searches end on a schedule that breaks a hard rule
     assert broken >= 20, broken
+    # and the schedules reached priced every rule the search scores, hard and soft
+    soft = {"coverage", "req", "prereq", "vacation", "preference", "rank", "wish"}
+    soft |= {"site_change", "waiting", "equity"}
+    hard = {"!coverage", "!req", "!prereq", "!vacation"}
+    assert soft | hard <= seen, (soft | hard) - seen
