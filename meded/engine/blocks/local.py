@@ -8,8 +8,9 @@ search works on integer indices and keeps, per resident, its stints and busy blo
 rotation and block the staffing counts, so a move is scored by re-scoring the one or two
 residents it touches and the staffing cells it changes.
 
-Every rule is priced as in ``check``: soft rules at their weight, hard rules at ``HARD``
-per unit, so the search may start from a schedule that breaks hard rules (e.g. staffing
+Every rule is priced as in ``check`` (each rule's ``check.check_<rule>``; ``rules.RULES``
+says which part of the search scores which rule): soft rules at their weight, hard rules
+at ``HARD`` per unit, so the search may start from a schedule that breaks hard rules (e.g. staffing
 minimums) and works them down first. ``supports(problem)`` says whether a problem uses only
 rules scored here; ``improve`` returns the best schedule seen and its objective as ``check``
 computes it.
@@ -153,9 +154,9 @@ class _Index:
         for k in range(nk):
             by_disc[self.disc[k]].append(k)
         self.same_disc = [by_disc[self.disc[k]] for k in range(nk)]
-        # per-stint value (preferences, wishes): cost of a stint of k starting at b, per
-        # resident [k][b] (NO where the resident may not start k at b; flat lists, as this
-        # is the search's most frequent lookup)
+        # per-stint value (preferences, wishes: check.check_preferences, check_wishes): cost
+        # of a stint of k starting at b, per resident [k][b] (NO where the resident may not
+        # start k at b; flat lists, as this is the search's most frequent lookup)
         self.stint_cost: list[list[list[int]]] = [[[NO] * n for _ in range(nk)] for _ in range(nr)]
         reward: list[list[int]] = [[0] * nk for _ in range(nr)]
         for pref in p.preferences:
@@ -289,7 +290,8 @@ class _Index:
         return cnt
 
     def req_cost(self, i: int, cnt: list[int]) -> tuple[int, int]:
-        """(soft, hard) cost of resident ``i``'s requirements at counts ``cnt``."""
+        """(soft, hard) cost of resident ``i``'s requirements at counts ``cnt``
+        (``check.check_requirements``; ``evaluate`` in ``improve`` updates it by delta)."""
         soft = hard = 0
         los, his, ws = self.req_lo[i], self.req_hi[i], self.req_w[i]
         for j, v in enumerate(cnt):
@@ -316,7 +318,8 @@ class _Index:
     def other_cost(self, i: int, st: list[tuple[int, int]]) -> tuple[int, int]:
         """(soft, hard) cost of resident ``i`` with stints ``st`` apart from requirements
         (those are counted incrementally): stint values, prerequisites, vacation requests,
-        site changes and waiting. The search's hot spot: flat tables, few passes."""
+        site changes and waiting, each as its ``check.check_<rule>`` prices it (the list:
+        ``rules.RULES``). The search's hot spot: flat tables, few passes."""
         soft = hard = 0
         sc = self.stint_cost[i]
         length = self.length
@@ -392,18 +395,33 @@ class _State:
         self.cnt = [[0] * n for _ in range(nk)]
         self.rcnt = [[[0] * n for _ in range(n_roles)] for _ in range(nk)]
         rm = ix.p.rotation_map()
-        for rid, row in schedule.items():
-            i = ix.res_of.get(rid)
-            if i is None:
-                continue
+        for i, res in enumerate(ix.p.residents):
+            row = schedule.get(res.id, {})
             clean = {b: k for b, k in row.items() if k in rm}
+            valid: list[tuple[int, int]] = []
             for s in stints(ix.p, clean):
                 k = ix.rot_of[s.rotation]
                 if ix.stint_cost[i][k][s.start] == NO or s.length != ix.length[k]:
                     continue  # not a valid stint for this resident: left out
-                if any(self.busy[i][b] >= 0 for b in range(s.start, s.start + s.length)):
+                valid.append((s.start, k))
+            # pins first: the moves never touch a stint on a pinned block, nor price a pin,
+            # so a schedule without its pinned stint gets one (the first start covering the
+            # block), and stints in its way are left out: a pin is a hard rule in ``check``
+            for b, rid in res.pins:
+                k = ix.rot_of.get(rid, -1)
+                if k < 0 or self.busy[i][b] >= 0:
                     continue
-                self._put(i, s.start, k)
+                n_len = ix.length[k]
+                mine = [c for c, k2 in valid if k2 == k and c <= b < c + n_len]
+                opts = mine or [c for c in ix.starts[i][k] if c <= b < c + n_len]
+                for c in opts:
+                    if all(self.busy[i][bb] < 0 for bb in range(c, c + n_len)):
+                        self._put(i, c, k)
+                        break
+            for b, k in valid:
+                if any(self.busy[i][bb] >= 0 for bb in range(b, b + ix.length[k])):
+                    continue
+                self._put(i, b, k)
         self.soft = [0] * nr
         self.hard = [0] * nr
         # the requirement part of each resident's cost (kept apart: moves update it by the
@@ -438,7 +456,8 @@ class _State:
             self.rcnt[k][role][bb] -= 1
 
     def cell_costs(self, k: int, b: int) -> tuple[int, int]:
-        """(soft, hard) staffing cost of rotation ``k`` in block ``b``."""
+        """(soft, hard) staffing cost of rotation ``k`` in block ``b``
+        (``check.check_coverage``)."""
         soft = hard = 0
         for role, lo, hi, w in self.ix.cov[k]:
             v = self.cnt[k][b] if role == -1 else (0 if role == -2 else self.rcnt[k][role][b])
@@ -488,6 +507,7 @@ class _State:
         )
 
     def worst(self) -> list[int]:
+        """Per equity rule, the worst resident score (``check.check_equity``)."""
         out = []
         for _, mask, cap in self.ix.equity:
             vals = [-self.soft[i] for i in range(len(mask)) if mask[i]]
@@ -540,6 +560,49 @@ def improve(
 
     ``feasibility``: only the hard rules count (sideways moves are free) and the search
     stops as soon as none is broken: a first schedule from nothing."""
+    return _anneal(
+        problem, schedule, time_limit, seed, temperature, on_progress, feasibility, cooling
+    )[0]
+
+
+def score(problem: Problem, schedule: Schedule) -> int:
+    """The search's price of ``schedule``, scored from scratch: soft costs at their weights
+    and ``HARD`` per unit of a hard rule broken (stints the resident may not make left
+    out, as the search leaves them out)."""
+    ix = _Index(problem)
+    s = _State(ix, schedule)
+    cov_soft, cov_hard = s.coverage_costs()
+    reward = sum(w * m for (w, _, _), m in zip(ix.equity, s.worst(), strict=True))
+    return sum(s.hard) + cov_hard + sum(s.soft) + cov_soft - reward
+
+
+def replay(
+    problem: Problem, schedule: Schedule, moves: int, seed: int = 0
+) -> tuple[int, int, Schedule]:
+    """For tests: about ``moves`` of the search's proposals from ``schedule``, each taken
+    whatever it costs (hard rules too). Returns the running score the search kept by
+    deltas, ``score`` of the schedule reached, and that schedule: the two must be equal."""
+    _, reached, running = _anneal(
+        problem, schedule, 1e9, seed, 1.0, None, False, COOLING, max_moves=moves, wander=True
+    )
+    return running, score(problem, reached), reached
+
+
+def _anneal(
+    problem: Problem,
+    schedule: Schedule,
+    time_limit: float,
+    seed: int,
+    temperature: float | None,
+    on_progress: Callable[[float, int], None] | None,
+    feasibility: bool,
+    cooling: tuple[float, float],
+    max_moves: int = 0,
+    wander: bool = False,
+) -> tuple[LocalResult, Schedule, int]:
+    """``improve``'s search; also returns the schedule it ended on and its running score.
+    ``max_moves`` (if not 0) stops it after about that many proposals; ``wander`` takes
+    every proposal (``replay``)."""
     t0 = time.perf_counter()
     ix = _Index(problem)
     s = _State(ix, schedule)
@@ -566,7 +629,7 @@ def improve(
     progress: list[tuple[float, int]] = [(0.0, total)]
     movable = [i for i in range(nr) if any(ix.eligible[i])]
     if not movable:
-        return _result(problem, s.schedule(), 0, 0, None, progress)
+        return _result(problem, s.schedule(), 0, 0, None, progress), s.schedule(), total
 
     def worst_after(changed: dict[int, int]) -> list[int]:
         """The worst scores if residents in ``changed`` had these soft costs."""
@@ -1096,7 +1159,10 @@ def improve(
         prop: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]],
     ) -> tuple[int, int, dict[int, tuple[int, int, int, int]], list[int]]:
         """(soft change, hard change, the residents' new costs (soft, hard, and the
-        requirements' part of each), the new worst scores)."""
+        requirements' part of each), the new worst scores). The delta of each rule's
+        ``check.check_<rule>``: requirements by the counts the move changes, the rest of a
+        resident's rules re-scored (``other_cost``), staffing by the cells it changes
+        (``cells_delta``), equity by ``worst_after``; ``test_blocks_agreement`` replays it."""
         costs: dict[int, tuple[int, int, int, int]] = {}
         d_soft = d_hard = 0
         for i, (rem, add) in prop.items():
@@ -1191,7 +1257,7 @@ def improve(
             if moves % 8192 == 0:
                 reweigh()
             now = time.perf_counter()
-            if now >= deadline:
+            if now >= deadline or (max_moves and moves >= max_moves):
                 break
             frac = (now - start) / span
             temp = t_hi * (t_lo / t_hi) ** frac
@@ -1207,7 +1273,7 @@ def improve(
                 continue
         else:
             delta = d_soft + d_hard
-            if delta > 0 and (d_hard > 0 or rng.random() >= math.exp(-delta / temp)):
+            if delta > 0 and not wander and (d_hard > 0 or rng.random() >= math.exp(-delta / temp)):
                 continue
         accepted += 1
         if last_kind[0] >= 0:
@@ -1247,10 +1313,12 @@ def improve(
         "moves by kind (tried, taken): %s",
         list(zip(KIND_NAMES, tried, taken, strict=True)),
     )
+    reached = s.schedule()
     s.st = best_st
     if not progress or progress[-1][1] != best_total:
         progress.append((best_at or 0.0, best_total))
-    return _result(problem, s.schedule(), moves, accepted, best_at, progress)
+    result = _result(problem, s.schedule(), moves, accepted, best_at, progress)
+    return result, reached, cur_hard + cur_soft
 
 
 def _result(

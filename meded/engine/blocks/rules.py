@@ -1,4 +1,6 @@
-"""CP-SAT encoding of the block-schedule rules: one ``add_<rule>`` function per rule.
+"""CP-SAT encoding of the block-schedule rules: one ``add_<rule>`` function per rule, and
+``RULES``, the one list of every rule with its encoding, its independent check
+(``check.check_<rule>``) and where the local search scores it.
 
 Each function reads the problem, adds constraints to ``ctx.model`` and, for soft rules,
 appends named ``Term`` objects (rule id, resident, detail, coefficient, variable) so a solution
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from meded.engine.blocks import check as checker
 from meded.engine.blocks.model import (
     Problem,
     Resident,
@@ -68,6 +71,8 @@ class Ctx:
     terms: list[Term] = field(default_factory=list)
     guards: dict[str, Guard] = field(default_factory=dict)
     offset: int = 0  # constant added to the CP-SAT objective to get the true objective
+    # the same constant by rule name (a rule's cost is its terms' values plus this)
+    offsets: dict[str, int] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------
     def hard(self, key: str, message: str | Callable[[], str]) -> list[cp_model.IntVar]:
@@ -243,18 +248,26 @@ def add_coverage(ctx: Ctx) -> None:
                     hi = None  # each resident counts at most once: the cap cannot bind
                 if cov.min <= 0 and hi is None:
                     continue
-                ctx.bound(
-                    key=key,
-                    message=_coverage_message(ctx, rot, b, cov.role, cov.min, cov.max),
-                    expr=_sum(vs),
-                    lo=cov.min,
-                    hi=hi,
-                    weight=cov.weight,
-                    rule=f"coverage:{rot.id}:{role}",
-                    resident=None,
-                    detail=f"block {b}",
-                    ub=max(len(vs), cov.max or 0),
-                )
+                # soft, only the minimum is priced: the maximum stays hard (the rule's
+                # docstring; ``check`` and the local search agree)
+                parts: list[tuple[int, int | None, int | None]] = [(cov.min, hi, None)]
+                if cov.weight is not None:
+                    parts = [(cov.min, None, cov.weight)]
+                    if hi is not None:
+                        parts.append((0, hi, None))
+                for lo, top, weight in parts:
+                    ctx.bound(
+                        key=key,
+                        message=_coverage_message(ctx, rot, b, cov.role, cov.min, cov.max),
+                        expr=_sum(vs),
+                        lo=lo,
+                        hi=top,
+                        weight=weight,
+                        rule=f"coverage:{rot.id}:{role}",
+                        resident=None,
+                        detail=f"block {b}",
+                        ub=max(len(vs), cov.max or 0),
+                    )
 
 
 def _count(ctx: Ctx, res: Resident, rot_ids: set[str], unit: Unit) -> tuple[Expr, int]:
@@ -296,7 +309,9 @@ def add_requirements(ctx: Ctx) -> None:
                 ),
                 expr=expr,
                 lo=lo,
-                hi=hi if hi is None else max(hi, -1),
+                # not clamped: history beyond the maximum costs every unit over it (as
+                # ``check`` prices it, per the rule: units over residency including history)
+                hi=hi,
                 weight=req.weight,
                 rule=f"req:{req.id}",
                 resident=res.id,
@@ -468,7 +483,9 @@ def add_forbidden_adjacency(ctx: Ctx) -> None:
 
 
 def add_min_spacing(ctx: Ctx) -> None:
-    """HARD or SOFT. Two stints of the same rotation are at least ``gap`` blocks apart."""
+    """HARD or SOFT. Two stints of the same rotation are at least ``gap`` blocks apart; soft,
+    each stint costs ``weight`` per later stint of its rotation that starts too soon after it
+    (per pair of stints too close, as ``check`` counts)."""
     p = ctx.problem
     rm = p.rotation_map()
     for ms in p.min_spacing:
@@ -480,20 +497,31 @@ def add_min_spacing(ctx: Ctx) -> None:
             for k, sv in per_rot.items():
                 win = rm[k].length + ms.gap
                 for b in sorted(sv):
-                    vs = [sv[bb] for bb in range(b, b + win) if bb in sv]
-                    if len(vs) > 1:
-                        _soft_or_hard_le(
-                            ctx,
-                            _sum(vs),
-                            1,
-                            f"spacing:{ms.id}:{res.id}",
-                            f"{res.id} needs {ms.gap} blocks between stints of {k} (rule {ms.id})",
-                            ms.weight,
-                            f"spacing:{ms.id}",
-                            res.id,
-                            f"{k} from block {b}",
-                            len(vs),
-                        )
+                    if ms.weight is None:
+                        vs = [sv[bb] for bb in range(b, b + win) if bb in sv]
+                        if len(vs) > 1:
+                            _soft_or_hard_le(
+                                ctx,
+                                _sum(vs),
+                                1,
+                                f"spacing:{ms.id}:{res.id}",
+                                f"{res.id} needs {ms.gap} blocks between stints of {k} "
+                                f"(rule {ms.id})",
+                                None,
+                                f"spacing:{ms.id}",
+                                res.id,
+                                f"{k} from block {b}",
+                                len(vs),
+                            )
+                        continue
+                    # soft: a window anchored at a stint's start, so a pair too close counts
+                    # once (a window of unused starts covering the pair would count it again)
+                    later = [sv[bb] for bb in range(b + 1, b + win) if bb in sv]
+                    if later:
+                        n = len(later)
+                        v = ctx.model.new_int_var(0, n, "")
+                        ctx.model.add(v >= _sum(later) - n * (1 - sv[b]))
+                        ctx.term(f"spacing:{ms.id}", res.id, f"{k} from block {b}", ms.weight, v, n)
 
 
 def add_rest_after(ctx: Ctx) -> None:
@@ -770,34 +798,95 @@ def add_equity(ctx: Ctx) -> None:
             )
         )
         ctx.offset -= lo * eq.weight
+        ctx.offsets[f"equity:{eq.id}"] = ctx.offsets.get(f"equity:{eq.id}", 0) - lo * eq.weight
 
 
-RULES: list[Callable[[Ctx], None]] = [
-    add_assignment,
-    add_pins,
-    add_coverage,
-    add_requirements,
-    add_windows,
-    add_templates,
-    add_prerequisites,
-    add_max_consecutive,
-    add_forbidden_adjacency,
-    add_min_spacing,
-    add_rest_after,
-    add_vacation_requests,
-    add_preferences,
-    add_wishes,
-    add_site_changes,
-    add_waiting,
-    add_fairness,
-    add_equity,
-]
+@dataclass(frozen=True)
+class RuleDef:
+    """One rule, defined once: its CP-SAT encoding (``add_<name>`` here), its independent
+    check (``check.check_<name>``), the ``Problem`` field holding its instances ("" when they
+    sit on residents or rotations), and where the local search scores it move by move ("":
+    it does not, and ``local.supports`` refuses a problem whose ``field`` uses it)."""
+
+    name: str
+    add: Callable[[Ctx], None]
+    check: checker.CheckFn
+    field: str
+    local: str
+
+
+# every rule, in the order the model is built and the checker runs (``check.CHECKS``)
+RULES: tuple[RuleDef, ...] = (
+    RuleDef(
+        "assignment",
+        add_assignment,
+        checker.check_assignment,
+        "full_assignment",
+        "",  # its structure is kept by the moves; full assignment is not scored
+    ),
+    # not priced by the search but kept: _State puts each pinned stint in, moves never touch it
+    RuleDef("pins", add_pins, checker.check_pins, "", ""),
+    RuleDef("coverage", add_coverage, checker.check_coverage, "", "_State.cell_costs"),
+    RuleDef(
+        "requirements",
+        add_requirements,
+        checker.check_requirements,
+        "requirements",
+        "_Index.req_cost",
+    ),
+    RuleDef("windows", add_windows, checker.check_windows, "windows", ""),
+    RuleDef("templates", add_templates, checker.check_templates, "templates", ""),
+    RuleDef(
+        "prerequisites",
+        add_prerequisites,
+        checker.check_prerequisites,
+        "prerequisites",
+        "_Index.other_cost",
+    ),
+    RuleDef(
+        "max_consecutive", add_max_consecutive, checker.check_max_consecutive, "max_consecutive", ""
+    ),
+    RuleDef(
+        "forbidden_adjacency",
+        add_forbidden_adjacency,
+        checker.check_forbidden_adjacency,
+        "forbidden_adjacent",
+        "",
+    ),
+    RuleDef("min_spacing", add_min_spacing, checker.check_min_spacing, "min_spacing", ""),
+    RuleDef("rest_after", add_rest_after, checker.check_rest_after, "rest_after", ""),
+    RuleDef(
+        "vacation_requests",
+        add_vacation_requests,
+        checker.check_vacation_requests,
+        "vacation_requests",
+        "_Index.other_cost",
+    ),
+    RuleDef(
+        "preferences",
+        add_preferences,
+        checker.check_preferences,
+        "preferences",
+        "_Index.stint_cost",
+    ),
+    RuleDef("wishes", add_wishes, checker.check_wishes, "wishes", "_Index.stint_cost"),
+    RuleDef(
+        "site_changes",
+        add_site_changes,
+        checker.check_site_changes,
+        "site_changes",
+        "_Index.other_cost",
+    ),
+    RuleDef("waiting", add_waiting, checker.check_waiting, "waiting", "_Index.other_cost"),
+    RuleDef("fairness", add_fairness, checker.check_fairness, "fairness", ""),
+    RuleDef("equity", add_equity, checker.check_equity, "equity", "_State.worst"),
+)
 
 
 def build(problem: Problem, explain: bool = False) -> Ctx:
     ctx = Ctx(cp_model.CpModel(), problem, explain)
     for rule in RULES:
-        rule(ctx)
+        rule.add(ctx)
     return ctx
 
 
