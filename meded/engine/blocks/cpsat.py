@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -79,14 +79,17 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         t0: float,
         on_progress: Callable[[Progress], None] | None,
         terms: Sequence[Term] = (),
+        constants: Mapping[str, int] | None = None,
     ):
         super().__init__()
         self.offset, self.t0, self.on_progress = offset, t0, on_progress
         self.terms = terms if on_progress is not None else ()
+        # each rule's constant part (the equity term is shifted by its lowest value)
+        self.constants = dict(constants or {})
         self.progress: list[Progress] = []
 
     def _costs(self) -> dict[str, int]:
-        out: dict[str, int] = {}
+        out = {rule: c for rule, c in self.constants.items() if c}
         for t in self.terms:
             v = self.value(t.var)
             if v:
@@ -212,7 +215,7 @@ def run_model(
         else:
             setattr(solver.parameters, key, val)
     t0 = time.perf_counter()
-    rec = _Recorder(off, t0, on_progress, ctx.terms)
+    rec = _Recorder(off, t0, on_progress, ctx.terms, ctx.offsets)
     with _stopping(solver, stop):
         status = solver.solve(ctx.model, rec)
     wall = time.perf_counter() - t0
@@ -234,7 +237,7 @@ def run_model(
             Cost(t.rule, t.resident, t.detail, t.coef * int(solver.value(t.var)))
             for t in ctx.terms
             if solver.value(t.var)
-        ]
+        ] + [Cost(rule, None, "constant", c) for rule, c in ctx.offsets.items() if c]
     return solver, res
 
 

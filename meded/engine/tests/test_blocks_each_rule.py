@@ -11,8 +11,9 @@ from collections import defaultdict
 import pytest
 
 from meded.engine.blocks import check as checker
-from meded.engine.blocks import local, rules
+from meded.engine.blocks import cpsat, local, rules
 from meded.engine.blocks.check import CHECKS, Found, View, check
+from meded.engine.blocks.cpsat import Progress
 from meded.engine.blocks.model import (
     EVERYONE,
     Calendar,
@@ -241,3 +242,22 @@ def test_the_search_takes_a_problem_only_if_it_scores_every_rule_the_problem_use
         assert local.supports(p) == (not unscored and not aligned), (seed, unscored)
         taken += local.supports(p)
     assert taken >= 30
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_a_solved_schedule_reports_what_each_rule_costs_as_the_checker_does(name: str) -> None:
+    # what the solve page shows rule by rule (Result.costs and the live progress points'
+    # costs) adds each rule's constant part, so it is the checker's figure for that rule
+    p, _, _ = EXAMPLES[name]
+    seen: list[Progress] = []
+    res = cpsat.solve(p, time_limit=10, workers=1, on_progress=seen.append)
+    assert res.status == "OPTIMAL"
+    solver: dict[str, int] = {}
+    for c in res.costs:
+        solver[c.rule] = solver.get(c.rule, 0) + c.cost
+    checker: dict[str, int] = {}
+    for rule, _, _, cost in check(p, res.schedule).costs:
+        checker[rule] = checker.get(rule, 0) + cost
+    nonzero = {k: v for k, v in checker.items() if v}
+    assert {k: v for k, v in solver.items() if v} == nonzero
+    assert {k: v for k, v in seen[-1].costs.items() if v} == nonzero
