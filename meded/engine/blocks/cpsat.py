@@ -259,9 +259,9 @@ def solve(
     ``hint`` that is a whole feasible schedule."""
     if params is None:
         params = dict(FAST_PRESOLVE)
+    t0 = time.perf_counter()  # the time limit counts building the model too
     ctx = build(problem)
     obj = objective_expr(ctx)
-    t0 = time.perf_counter()
     if hint and complete_hint:
         ctx.model.minimize(obj)
         add_complete_hint(ctx, hint, max(0.05, time_limit / 4))
