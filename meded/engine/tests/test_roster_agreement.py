@@ -58,15 +58,18 @@ def maybe(rng: random.Random, p: float, value: int) -> int | None:
     return value if rng.random() < p else None
 
 
-def random_problem(seed: int, hard: float = 1.0) -> RosterProblem:
+def random_problem(
+    seed: int, hard: float = 1.0, horizons: tuple[int, int] = (7, 21), acgme: bool = False
+) -> RosterProblem:
     """A random problem; each family of hard rules is switched on with probability ``hard``
-    (so that random rosters can satisfy all of them)."""
+    (so that random rosters can satisfy all of them); ``acgme`` switches the ACGME limits on."""
     rng = random.Random(seed)
     on = {
         family: rng.random() < hard
         for family in ("person", "cover", "succession", "days_off", "pins", "acgme", "shifts")
     }
-    horizon = rng.randint(7, 21)
+    on["acgme"] = on["acgme"] or acgme
+    horizon = rng.randint(*horizons)
     shifts = tuple(
         ShiftType(sid, start, length, in_house_call=call or rng.random() < 0.2, night=night)
         for sid, start, length, night, call in (
@@ -144,11 +147,11 @@ def random_problem(seed: int, hard: float = 1.0) -> RosterProblem:
         for name in ("", "group")[: rng.randint(1, 2)]
         if rng.random() < 0.75
     )
-    acgme = None
-    if on["acgme"] and rng.random() < 0.8:
-        acgme = AcgmeRules(
+    limits = None
+    if on["acgme"] and (acgme or rng.random() < 0.8):
+        limits = AcgmeRules(
             max_minutes_per_7_days=maybe(rng, 0.5, rng.randint(30, 72) * H),
-            max_minutes_per_28_days=maybe(rng, 0.5, rng.randint(150, 320) * H),
+            max_minutes_per_28_days=maybe(rng, 0.5, rng.randint(60, 320) * H),
             min_free_days_per_28_days=maybe(rng, 0.5, rng.randint(2, 8)),
             min_rest_minutes=maybe(rng, 0.5, rng.choice((4, 8, 10, 12)) * H),
             min_rest_after_long_shift_minutes=maybe(rng, 0.4, rng.choice((10, 14, 16)) * H),
@@ -167,7 +170,7 @@ def random_problem(seed: int, hard: float = 1.0) -> RosterProblem:
         fairness=fairness,
         holidays=frozenset(d for d in range(horizon) if rng.random() < 0.15),
         first_weekday=rng.randrange(7),
-        rules=RuleSet(acgme=acgme),
+        rules=RuleSet(acgme=limits),
     )
 
 
@@ -320,6 +323,15 @@ def some_random_rosters(problem: RosterProblem, rng: random.Random) -> list[Rost
 @pytest.mark.parametrize("seed", range(30, 130))
 def test_the_model_and_the_checker_agree_on_random_rosters(seed: int) -> None:
     p = random_problem(seed, hard=0.3)
+    rng = random.Random(seed)
+    for roster in some_random_rosters(p, rng):
+        assert_agree(p, roster)
+
+
+@pytest.mark.parametrize("seed", range(130, 145))
+def test_the_model_and_the_checker_agree_over_more_than_28_days(seed: int) -> None:
+    # the 28-day limits slide over the horizon instead of being prorated
+    p = random_problem(seed, hard=0.3, horizons=(28, 35), acgme=True)
     rng = random.Random(seed)
     for roster in some_random_rosters(p, rng):
         assert_agree(p, roster)
