@@ -470,7 +470,8 @@ def add_fairness(rm: RosterModel) -> None:
 
 
 def add_acgme_max_minutes_7_days(rm: RosterModel) -> None:
-    """Hard (ACGME proxy): at most ``max_minutes_per_7_days`` in any 7 consecutive days."""
+    """Hard (ACGME proxy): at most ``max_minutes_per_7_days`` in any 7 consecutive days (a
+    shorter horizon gets the prorated limit, as the 28-day limits do)."""
     rules = rm.problem.rules.acgme
     if rules is None or rules.max_minutes_per_7_days is None:
         return
