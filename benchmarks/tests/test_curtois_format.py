@@ -16,6 +16,7 @@ from benchmarks.formats.curtois import (
     to_problem,
 )
 from meded.engine.roster import solve
+from meded.engine.roster.check import check
 
 DATA = curtois_dir()
 
@@ -157,7 +158,24 @@ def test_the_evaluator_agrees_with_the_solver_on_a_solved_small_instance() -> No
     ev = evaluate(inst, sol.roster)
     assert ev.feasible, ev.violations
     assert ev.objective == sol.objective
+    assert check(to_problem(inst), sol.roster).objective == sol.objective
     assert ev.cover_under == sol.cost_by_rule().get("cover_under", 0)
+
+
+def test_the_evaluator_agrees_with_the_engines_checker() -> None:
+    inst = parse_text(TINY, "tiny")
+    problem = to_problem(inst)
+    rosters = [
+        solve(problem, time_limit=5, num_workers=1).roster,
+        {"A": {0: "E", 3: "L", 4: "E", 6: "L", 7: "L", 8: "L"}, "B": {5: "E", 13: "E"}},
+        {"A": {1: "E", 2: "E", 3: "E"}, "B": {5: "L", 6: "L", 9: "E", 10: "E"}},
+        {},
+    ]
+    for roster in rosters:
+        ev, report = evaluate(inst, roster), check(problem, roster)
+        assert ev.feasible == report.feasible, (ev.violations, report.hard)
+        if ev.feasible:
+            assert ev.objective == report.objective
 
 
 @pytest.mark.usefixtures("needs_data")
@@ -168,3 +186,4 @@ def test_the_evaluator_agrees_with_the_solver_on_instance1() -> None:
     ev = evaluate(inst, sol.roster)
     assert ev.feasible, ev.violations
     assert ev.objective == sol.objective
+    assert check(to_problem(inst), sol.roster).objective == sol.objective

@@ -25,7 +25,6 @@ from meded.engine.blocks import cpsat, lns, local
 from meded.engine.blocks.cpsat import Progress, Result
 from meded.engine.blocks.model import Problem, Schedule
 
-
 # CP-SAT's parameters for the cp-sat strategy. On residency-sized models (60,000-90,000
 # variables) presolve spends 5-9 s of a 30 s solve expanding the objective and symmetry
 # detection more; without them the search starts at once and its neighbourhoods, not the

@@ -470,7 +470,8 @@ def add_fairness(rm: RosterModel) -> None:
 
 
 def add_acgme_max_minutes_7_days(rm: RosterModel) -> None:
-    """Hard (ACGME proxy): at most ``max_minutes_per_7_days`` in any 7 consecutive days."""
+    """Hard (ACGME proxy): at most ``max_minutes_per_7_days`` in any 7 consecutive days (a
+    shorter horizon gets the prorated limit, as the 28-day limits do)."""
     rules = rm.problem.rules.acgme
     if rules is None or rules.max_minutes_per_7_days is None:
         return
@@ -503,21 +504,22 @@ def add_acgme_max_minutes_28_days(rm: RosterModel) -> None:
 def add_acgme_free_days(rm: RosterModel) -> None:
     """Hard (ACGME one day in seven free, averaged over 4 weeks): at least
     ``min_free_days_per_28_days`` free days in every 28 consecutive days. A day is free when
-    no shift starts on it and no shift of the day before runs into it."""
+    no shift starts on it and no earlier shift runs into it (a shift longer than a day can
+    reach past the next midnight too; checking only the day before counted the second day of
+    such a shift as free)."""
     rules = rm.problem.rules.acgme
     if rules is None or rules.min_free_days_per_28_days is None:
         return
     p = rm.problem
     m = rm.model
-    overnight = [s for s in p.shifts if s.end_minute > MINUTES_PER_DAY]
     for person in p.persons:
         free = {}
         for d in range(p.horizon):
             f = m.new_bool_var(f"free[{person.id},{d}]")
             m.add_implication(f, rm.work[person.id, d].Not())
-            if d > 0:
-                for s in overnight:
-                    m.add_implication(f, rm.x[person.id, d - 1, s.id].Not())
+            for s in p.shifts:
+                for k in range(1, min(d, (s.end_minute - 1) // MINUTES_PER_DAY) + 1):
+                    m.add_implication(f, rm.x[person.id, d - k, s.id].Not())
             free[d] = f
         for days, need in _windows(p.horizon, 28, rules.min_free_days_per_28_days):
             rm.hard(
@@ -593,10 +595,35 @@ def add_acgme_call_frequency(rm: RosterModel) -> None:
             )
 
 
+def _duty_chains(shifts: Sequence[ShiftType], limit: int) -> list[list[tuple[int, ShiftType]]]:
+    """The shortest chains of back-to-back shifts (each starting the minute the one before
+    ends, on a later day) longer than ``limit``, as (day offset, shift) from the first."""
+    out: list[list[tuple[int, ShiftType]]] = []
+
+    def extend(chain: list[tuple[int, ShiftType]], end: int, total: int) -> None:
+        # ``end``: the chain's end in minutes after the first day's midnight
+        for b in shifts:
+            k, rest = divmod(end - b.start_minute, MINUTES_PER_DAY)
+            if rest or k <= chain[-1][0]:
+                continue
+            longer = [*chain, (k, b)]
+            if total + b.length_minutes > limit:
+                out.append(longer)
+            else:
+                extend(longer, end + b.length_minutes, total + b.length_minutes)
+
+    for a in shifts:
+        if a.length_minutes <= limit:
+            extend([(0, a)], a.end_minute, a.length_minutes)
+    return out
+
+
 def add_acgme_continuous_duty(rm: RosterModel) -> None:
     """Hard (ACGME maximum continuous duty): no shift longer than
-    ``max_continuous_duty_minutes``, and no two shifts back to back (no rest between them)
-    whose lengths add up to more."""
+    ``max_continuous_duty_minutes``, and no chain of shifts back to back (each starting the
+    minute the one before ends: no rest between them) whose lengths add up to more. Chains,
+    not only pairs: with pairs alone, 20:00-08:00, 08:00-24:00, 00:00-08:00 (36 h) passed a
+    28 h limit."""
     rules = rm.problem.rules.acgme
     if rules is None or rules.max_continuous_duty_minutes is None:
         return
@@ -613,22 +640,15 @@ def add_acgme_continuous_duty(rm: RosterModel) -> None:
                         key.format(person.id),
                         text.format(person.id),
                     )
-    for a in p.shifts:
-        for b in p.shifts:
-            k = a.end_minute // MINUTES_PER_DAY
-            if k < 1 or k * MINUTES_PER_DAY + b.start_minute != a.end_minute:
-                continue
-            if a.length_minutes + b.length_minutes <= limit:
-                continue
-            for person in p.persons:
-                for d in range(p.horizon - k):
-                    rm.hard(
-                        rm.model.add_bool_or(
-                            [rm.x[person.id, d, a.id].Not(), rm.x[person.id, d + k, b.id].Not()]
-                        ),
-                        key.format(person.id),
-                        text.format(person.id),
-                    )
+    for chain in _duty_chains(p.shifts, limit):
+        span = chain[-1][0]
+        for person in p.persons:
+            for d in range(p.horizon - span):
+                rm.hard(
+                    rm.model.add_bool_or([rm.x[person.id, d + k, s.id].Not() for k, s in chain]),
+                    key.format(person.id),
+                    text.format(person.id),
+                )
 
 
 ALL_RULES = (
