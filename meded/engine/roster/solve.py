@@ -41,10 +41,10 @@ STALL_SHARE = 0.1
 #: ``CONSTRUCT_SHARE`` of the time limit
 CONSTRUCT_MIN_ASSIGNMENTS = 2500
 CONSTRUCT_SHARE = 0.1
-#: after that first roster, when no soft rule spans people, column generation
-#: (:mod:`meded.engine.roster.columns`) prices until ``COLUMNS_CONVERGE_SHARE`` of the time
-#: limit at most and dives to a roster until ``COLUMNS_SHARE``; its relaxation, once
-#: converged, is a proven bound
+#: after that first roster, when there is cover to price (``columns.applies``), column
+#: generation (:mod:`meded.engine.roster.columns`) prices until ``COLUMNS_CONVERGE_SHARE``
+#: of the time limit at most and dives to a roster until ``COLUMNS_SHARE``; its
+#: relaxation, once converged, is a proven bound
 COLUMNS_CONVERGE_SHARE = 0.45
 COLUMNS_SHARE = 0.75
 #: smaller problems (no constructive start) try column generation after the full-model
@@ -240,15 +240,15 @@ def solve(
 
     Large problems (``construct=None``: at least ``CONSTRUCT_MIN_ASSIGNMENTS`` assignment
     variables; ``True`` always, ``False`` never) first get a roster built one person at a time
-    (:mod:`meded.engine.roster.construct`), used as the hint; when no soft rule spans people,
-    column generation (:mod:`meded.engine.roster.columns`) then proves a bound and dives to a
-    roster that replaces the hint when better (the solve ends there when it meets the
-    bound). CP-SAT then runs on the full model with its LP at the strongest
-    (``linearization_level=2``; with two workers the ``max_lp`` search beside CP-SAT's own
-    heuristics): the whole time limit when ``lns`` is False, otherwise until it stops
-    improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``, ``STALL_SHARE``; it is not stopped
-    while its bound is within ``CLOSE_GAP`` of its roster). On smaller problems with no soft
-    rule spanning people it stops by ``COLUMNS_FULL_SHARE`` of the time, and column
+    (:mod:`meded.engine.roster.construct`), used as the hint; when ``columns.applies`` (cover
+    to price; fairness is priced too), column generation (:mod:`meded.engine.roster.columns`)
+    then proves a bound and dives to a roster that replaces the hint when better (the solve
+    ends there when it meets the bound). CP-SAT then runs on the full model with its LP at
+    the strongest (``linearization_level=2``; with two workers the ``max_lp`` search beside
+    CP-SAT's own heuristics): the whole time limit when ``lns`` is False, otherwise until it
+    stops improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``, ``STALL_SHARE``; it is not stopped
+    while its bound is within ``CLOSE_GAP`` of its roster). On smaller problems where
+    ``columns.applies`` it stops by ``COLUMNS_FULL_SHARE`` of the time, and column
     generation follows: its bound, then neighbourhoods around the days its relaxation is sure
     of (:func:`_guided`). From the best roster a roster-specific large-neighbourhood search
     (:mod:`meded.engine.roster.lns`) improves until the time limit, or, once it stalls near
@@ -405,7 +405,7 @@ def _guided(
     # the pricing rounds duals to 1/PRICE_SCALE: a reduced cost it calls zero may be this
     # much below, summed over everybody's schedules
     problem = rm.problem
-    margin = len(problem.persons) * problem.horizon / (2 * columns.PRICE_SCALE)
+    margin = columns.rounding_margin(problem)
 
     def search(
         days: dict[tuple[str, int], str | None], hint: list[int], limit: float, threads: int, k: int
