@@ -536,6 +536,7 @@ def test_solve_proves_a_fairness_roster_optimal_with_column_generation(
     monkeypatch.setattr(cg, "start", recorded)
     sol = solve(problem, time_limit=60, num_workers=2, construct=True)
     assert bounds and bounds[0] is not None  # column generation ran and proved its bound
+    assert sol.strategy[:2] == ["construct", "columns"]
     assert sol.status == "OPTIMAL"
     assert sol.objective == optimum(problem)
     assert sol.objective == spread_cost(problem, sol.roster) + sum(
