@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: native demo test test-sqlite test-postgres lint format bench bench-pages bench-demo bench-blocks bench-mss bench-mss-large bench-mss-am bench-curtois serve worker clean venv
+.PHONY: native demo test test-sqlite test-postgres lint format bench bench-pages bench-demo bench-blocks bench-mss bench-mss-large bench-mss-am bench-curtois bench-rosters serve worker clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,7 +67,7 @@ export MEDED_BENCHDATA := $(BENCHDATA)
 MSS ?= $(BENCHDATA)/mss
 CURTOIS ?= $(BENCHDATA)/curtois_nrp
 
-bench: bench-pages bench-demo bench-blocks bench-mss bench-mss-large bench-curtois
+bench: bench-pages bench-demo bench-blocks bench-mss bench-mss-large bench-curtois bench-rosters
 
 bench-pages: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/list_pages.py
@@ -100,6 +100,13 @@ bench-mss-am: $(VENV)/.stamp-dev native
 bench-curtois: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/curtois.py $(sort $(wildcard $(CURTOIS)/Instance*.txt)) \
 		--time-limit $(BENCH_SECONDS) --workers 2 --out $(BENCH_OUT)/curtois
+
+# a seeded residency roster of the product's shape (benchmarks/roster_gen.py): 120 residents,
+# 13 of the demo's two-week blocks, through the product's entry point
+BENCH_ROSTER_SECONDS ?= 120
+bench-rosters: $(VENV)/.stamp-dev
+	$(BIN)/python benchmarks/rosters.py --residents 120 --blocks 13 \
+		--time-limit $(BENCH_ROSTER_SECONDS) --workers 2 --json
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/native

@@ -17,7 +17,14 @@ days the relaxation is sure of (:meth:`ColumnGeneration.sure_days`, also of rela
 with their costs shaken) bound neighbourhoods the full model searches (the roster solver's
 guided neighbourhoods).
 
-Exact only when no soft rule spans people (fairness); :func:`applies` says when to use it.
+Fairness (the spread, most minus fewest, of a count among people) is in the master too: each
+rule has two free variables ``hi`` and ``lo`` with ``hi >= count_p >= lo`` for each of its
+people (``count_p`` the person's columns' counts, weighted by their values) and costs
+``weight * (hi - lo)``: the linear relaxation of :func:`meded.engine.roster.rules.add_fairness`.
+The duals of those rows price the count in each person's own model (a linear term on their
+nights, weekends, holidays or calls), so the relaxation, once converged, is still a lower
+bound on every roster, and a dive's roster (one column per person) costs exactly the
+relaxation's objective. :func:`applies` says when to use it.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from meded.engine.roster.construct import one_person
-from meded.engine.roster.problem import CoverRequirement, Roster, RosterProblem
+from meded.engine.roster.problem import CoverRequirement, Fairness, Roster, RosterProblem
 from meded.engine.roster.rules import RosterModel, build_model
 
 #: duals are fractional; the pricing objective is integral: scaled by this, then rounded
@@ -50,6 +57,67 @@ DIVE_NOISE = 0.1
 Column = tuple[tuple[int, str], ...]
 
 
+def fairness_rules(problem: RosterProblem) -> list[Fairness]:
+    """The fairness rules that cost something (the ones
+    :func:`~meded.engine.roster.rules.add_fairness` models: two people or more, a weight)."""
+    return [f for f in problem.fairness if len(f.persons) >= 2 and f.weight]
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Counts a schedule's nights, weekends, holidays and calls, as the model does: a night
+    or call is a shift so marked, a weekend counts once when either of its days is worked, a
+    holiday is a day of ``RosterProblem.holidays`` worked."""
+
+    nights: frozenset[str]
+    calls: frozenset[str]
+    weekend_of: dict[int, int]
+    holidays: frozenset[int]
+    n_weekends: int
+    horizon: int
+
+    @classmethod
+    def of(cls, problem: RosterProblem) -> Counter:
+        weekend_of = {d: w for w, days in enumerate(problem.weekends()) for d in days}
+        return cls(
+            nights=frozenset(s.id for s in problem.shifts if s.night),
+            calls=frozenset(s.id for s in problem.shifts if s.in_house_call),
+            weekend_of=weekend_of,
+            holidays=frozenset(d for d in problem.holidays if d < problem.horizon),
+            n_weekends=len(problem.weekends()),
+            horizon=problem.horizon,
+        )
+
+    def count(self, kind: str, column: Column) -> int:
+        if kind == "nights":
+            return sum(1 for _d, sid in column if sid in self.nights)
+        if kind == "calls":
+            return sum(1 for _d, sid in column if sid in self.calls)
+        if kind == "weekends":
+            return len({self.weekend_of[d] for d, _sid in column if d in self.weekend_of})
+        if kind == "holidays":
+            return sum(1 for d, _sid in column if d in self.holidays)
+        raise ValueError(f"unknown fairness kind {kind!r}")
+
+    def most(self, kind: str) -> int:
+        """The largest count of ``kind`` a schedule can have."""
+        if kind == "weekends":
+            return self.n_weekends
+        if kind == "holidays":
+            return len(self.holidays)
+        return self.horizon
+
+
+def rounding_margin(problem: RosterProblem) -> float:
+    """How far below zero a reduced cost the pricing calls zero may be, summed over
+    everybody's schedules: each dual is rounded to ``1 / PRICE_SCALE``, a schedule works one
+    cell a day and counts each fairness kind at most :meth:`Counter.most` times."""
+    counter = Counter.of(problem)
+    kinds = {f.kind for f in fairness_rules(problem)}
+    per_person = problem.horizon + sum(counter.most(k) for k in kinds)
+    return len(problem.persons) * per_person / (2 * PRICE_SCALE)
+
+
 @dataclass
 class _Person:
     """One person's pricing model."""
@@ -60,6 +128,8 @@ class _Person:
     cells: dict[tuple[int, str], cp_model.IntVar]
     #: days fixed by a dive: day -> shift worked (None: off)
     fixed: dict[int, str | None] = field(default_factory=dict)
+    #: fairness kind -> the person's count of it in their model (the kinds of their rules)
+    counts: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,17 +156,52 @@ class Relaxation:
     person_duals: dict[str, float]
     #: the columns' values (only those above zero)
     values: dict[tuple[str, Column], float] = field(default_factory=dict)
+    #: person -> fairness kind -> dual value of one more of that kind in their schedule (the
+    #: duals of the fairness rows: a column's reduced cost loses this times its count)
+    count_duals: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: the counts of each column the duals price (from :class:`Counter`)
+    counter: Counter | None = None
+
+    def reduced_cost(self, pid: str, column: Column, cost: float) -> float:
+        """The column's reduced cost: its own cost minus the duals of what it covers, counts
+        and of its person's "one column" row."""
+        value = sum(self.cell_duals.get(cell, 0.0) for cell in column)
+        duals = self.count_duals.get(pid, {})
+        if duals and self.counter is not None:
+            value += sum(v * self.counter.count(k, column) for k, v in duals.items())
+        return cost - value - self.person_duals[pid]
 
 
 def person_models(problem: RosterProblem) -> dict[str, _Person]:
     """Each person's own model: a one-person problem with no cover."""
     out: dict[str, _Person] = {}
+    kinds: dict[str, set[str]] = {}
+    for f in fairness_rules(problem):
+        for pid in f.persons:
+            kinds.setdefault(pid, set()).add(f.kind)
     for person in problem.persons:
         rm = build_model(one_person(problem, person, ()))
         own = rm.objective() if rm.penalties else 0
         cells = {(d, s): var for (_pid, d, s), var in rm.x.items()}
-        out[person.id] = _Person(rm, own, cells)
+        counts = {k: _count_expr(rm, person.id, k) for k in sorted(kinds.get(person.id, ()))}
+        out[person.id] = _Person(rm, own, cells, counts=counts)
     return out
+
+
+def _count_expr(rm: RosterModel, pid: str, kind: str) -> cp_model.LinearExprT:
+    """The person's count of a fairness kind in their own model, as ``add_fairness`` has it."""
+    p = rm.problem
+    if kind == "nights":
+        return sum(rm.x[pid, d, s.id] for d in range(p.horizon) for s in p.shifts if s.night)
+    if kind == "calls":
+        return sum(
+            rm.x[pid, d, s.id] for d in range(p.horizon) for s in p.shifts if s.in_house_call
+        )
+    if kind == "weekends":
+        return sum(rm.weekend[pid, w] for w in range(len(p.weekends())))
+    if kind == "holidays":
+        return sum(rm.work[pid, d] for d in sorted(p.holidays) if d < p.horizon)
+    raise ValueError(f"unknown fairness kind {kind!r}")
 
 
 def own_cost(problem: RosterProblem, pid: str, column: Column) -> int:
@@ -128,17 +233,29 @@ def _day_values(
 def _scaled_reduced_cost(
     person: _Person, relaxation: Relaxation
 ) -> tuple[cp_model.LinearExprT, int]:
-    """``PRICE_SCALE`` times the person's own cost minus the cells' duals (rounded to whole
-    numbers: CP-SAT's objective is integral), i.e. their reduced cost scaled, but for their
-    own dual; and how many cells carry a dual (each rounding is off by half a unit at most)."""
+    """``PRICE_SCALE`` times the person's own cost minus the cells' and counts' duals
+    (rounded to whole numbers: CP-SAT's objective is integral), i.e. their reduced cost
+    scaled, but for their own dual; and how many units the roundings can be off by, twice
+    (each rounding is off by half a unit at most, once per cell, a count's as many times as
+    the count can be)."""
     duals = relaxation.cell_duals
-    terms = [
+    terms: list[tuple[cp_model.LinearExprT, int]] = [
         (var, round(PRICE_SCALE * duals[cell]))
         for cell, var in person.cells.items()
         if cell in duals
     ]
+    priced = len(terms)
+    for kind, dual in relaxation.count_duals.get(_pid_of(person), {}).items():
+        if kind in person.counts:
+            terms.append((person.counts[kind], round(PRICE_SCALE * dual)))
+            counter = relaxation.counter
+            priced += counter.most(kind) if counter is not None else person.rm.problem.horizon
     value = cp_model.LinearExpr.weighted_sum([var for var, _c in terms], [c for _v, c in terms])
-    return cp_model.LinearExpr.weighted_sum([person.own, value], [PRICE_SCALE, -1]), len(terms)
+    return cp_model.LinearExpr.weighted_sum([person.own, value], [PRICE_SCALE, -1]), priced
+
+
+def _pid_of(person: _Person) -> str:
+    return person.rm.problem.persons[0].id
 
 
 def _schedules(problem: RosterProblem, roster: Roster) -> list[tuple[str, Column, int]]:
@@ -197,8 +314,25 @@ class MasterLp:
         for c in problem.cover:
             rows = _cover_rows(self.lp, c, self.objective)
             self.cell_rows.setdefault((c.day, c.shift), []).extend(rows)
-        self.objective.SetMinimization()
         self.person_rows = {person.id: self.lp.Constraint(1, 1) for person in problem.persons}
+        # fairness: hi >= count_p >= lo for each person p of the rule, weight * (hi - lo);
+        # hi and lo are free (no bound to sit at), so no reduced cost of theirs is below zero
+        self.counter = Counter.of(problem)
+        self.fair_rows: dict[str, list[tuple[str, pywraplp.Constraint, pywraplp.Constraint]]]
+        self.fair_rows = {}
+        inf = self.lp.infinity()
+        for f in fairness_rules(problem):
+            hi = self.lp.NumVar(-inf, inf, "")
+            lo = self.lp.NumVar(-inf, inf, "")
+            self.objective.SetCoefficient(hi, f.weight)
+            self.objective.SetCoefficient(lo, -f.weight)
+            for pid in f.persons:
+                above = self.lp.Constraint(0, inf)  # hi - count_p >= 0
+                above.SetCoefficient(hi, 1)
+                below = self.lp.Constraint(0, inf)  # count_p - lo >= 0
+                below.SetCoefficient(lo, -1)
+                self.fair_rows.setdefault(pid, []).append((f.kind, above, below))
+        self.objective.SetMinimization()
         self.lam: dict[tuple[str, Column], pywraplp.Variable] = {}
         self.fixed_cells: dict[str, dict[int, str | None]] = {}
 
@@ -212,6 +346,11 @@ class MasterLp:
         for cell in column:
             for row in self.cell_rows.get(cell, ()):
                 row.SetCoefficient(var, 1)
+        for kind, above, below in self.fair_rows.get(pid, ()):
+            n = self.counter.count(kind, column)
+            if n:
+                above.SetCoefficient(var, above.GetCoefficient(var) - n)
+                below.SetCoefficient(var, below.GetCoefficient(var) + n)
         cells = self.fixed_cells.get(pid)
         if cells:
             worked = dict(column)
@@ -243,12 +382,25 @@ class MasterLp:
             cell: sum(r.dual_value() for r in rows) for cell, rows in self.cell_rows.items()
         }
         person_duals = {pid: row.dual_value() for pid, row in self.person_rows.items()}
+        # a column's coefficient is -count in the "above" row and +count in the "below" one
+        count_duals: dict[str, dict[str, float]] = {}
+        for pid, rows in self.fair_rows.items():
+            mine = count_duals.setdefault(pid, {})
+            for kind, above, below in rows:
+                mine[kind] = mine.get(kind, 0.0) + below.dual_value() - above.dual_value()
         values = {}
         for key, var in self.lam.items():
             v = var.solution_value()
             if v > 1e-9:
                 values[key] = v
-        return Relaxation(self.objective.Value(), cell_duals, person_duals, values)
+        return Relaxation(
+            self.objective.Value(),
+            cell_duals,
+            person_duals,
+            values,
+            count_duals=count_duals,
+            counter=self.counter,
+        )
 
 
 class _Collect(cp_model.CpSolverSolutionCallback):
@@ -271,7 +423,6 @@ def price(
 ) -> tuple[list[tuple[Column, int, float]], bool]:
     """Schedules of ``pid`` with a negative reduced cost (column, own cost, reduced cost),
     best first, and whether the search was complete (none better exists)."""
-    duals = relaxation.cell_duals
     person.rm.model.minimize(_scaled_reduced_cost(person, relaxation)[0])
     proto = person.rm.model.proto
     saved = []
@@ -300,7 +451,7 @@ def price(
     # the last few schedules found are the best; more than one column per call speeds up
     # the rounds
     for column, cost in collect.found[-3:]:
-        reduced = cost - sum(duals.get(cell, 0.0) for cell in column) - relaxation.person_duals[pid]
+        reduced = relaxation.reduced_cost(pid, column, cost)
         if reduced < -1e-6:
             out.append((column, cost, reduced))
     out.sort(key=lambda t: t[2])
@@ -635,9 +786,10 @@ class ColumnGeneration:
 
 
 def applies(problem: RosterProblem) -> bool:
-    """Column generation is exact when every soft rule is per person or cover (no fairness)
-    and there is cover to price."""
-    return not problem.fairness and bool(problem.cover)
+    """Column generation applies when there is cover to price; every soft rule is then per
+    person, cover or fairness (whose weights must not be negative: a negative one rewards
+    spread, which the relaxation's hi and lo would make unbounded)."""
+    return bool(problem.cover) and all(f.weight >= 0 for f in problem.fairness)
 
 
 def start(

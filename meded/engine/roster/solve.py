@@ -41,10 +41,10 @@ STALL_SHARE = 0.1
 #: ``CONSTRUCT_SHARE`` of the time limit
 CONSTRUCT_MIN_ASSIGNMENTS = 2500
 CONSTRUCT_SHARE = 0.1
-#: after that first roster, when no soft rule spans people, column generation
-#: (:mod:`meded.engine.roster.columns`) prices until ``COLUMNS_CONVERGE_SHARE`` of the time
-#: limit at most and dives to a roster until ``COLUMNS_SHARE``; its relaxation, once
-#: converged, is a proven bound
+#: after that first roster, when there is cover to price (``columns.applies``), column
+#: generation (:mod:`meded.engine.roster.columns`) prices until ``COLUMNS_CONVERGE_SHARE``
+#: of the time limit at most and dives to a roster until ``COLUMNS_SHARE``; its
+#: relaxation, once converged, is a proven bound
 COLUMNS_CONVERGE_SHARE = 0.45
 COLUMNS_SHARE = 0.75
 #: smaller problems (no constructive start) try column generation after the full-model
@@ -107,6 +107,9 @@ class RosterSolution:
     penalties: list[PenaltyCost] = field(default_factory=list)
     #: when infeasible: the conflicting hard requirements, in plain words
     conflict: list[str] = field(default_factory=list)
+    #: the phases the search ran, in order ("construct", "columns", "full", "guided", "lns",
+    #: "close")
+    strategy: list[str] = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:
@@ -150,6 +153,12 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.best: float | None = None
         self.best_value: float | None = None
         self.bound: float | None = None
+        self.phases: list[str] = []
+
+    def phase(self, name: str) -> None:
+        """Note that a phase of the search starts (once in a row)."""
+        if not self.phases or self.phases[-1] != name:
+            self.phases.append(name)
 
     def _record(self, point: ProgressPoint) -> None:
         self.points.append(point)
@@ -240,15 +249,15 @@ def solve(
 
     Large problems (``construct=None``: at least ``CONSTRUCT_MIN_ASSIGNMENTS`` assignment
     variables; ``True`` always, ``False`` never) first get a roster built one person at a time
-    (:mod:`meded.engine.roster.construct`), used as the hint; when no soft rule spans people,
-    column generation (:mod:`meded.engine.roster.columns`) then proves a bound and dives to a
-    roster that replaces the hint when better (the solve ends there when it meets the
-    bound). CP-SAT then runs on the full model with its LP at the strongest
-    (``linearization_level=2``; with two workers the ``max_lp`` search beside CP-SAT's own
-    heuristics): the whole time limit when ``lns`` is False, otherwise until it stops
-    improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``, ``STALL_SHARE``; it is not stopped
-    while its bound is within ``CLOSE_GAP`` of its roster). On smaller problems with no soft
-    rule spanning people it stops by ``COLUMNS_FULL_SHARE`` of the time, and column
+    (:mod:`meded.engine.roster.construct`), used as the hint; when ``columns.applies`` (cover
+    to price; fairness is priced too), column generation (:mod:`meded.engine.roster.columns`)
+    then proves a bound and dives to a roster that replaces the hint when better (the solve
+    ends there when it meets the bound). CP-SAT then runs on the full model with its LP at
+    the strongest (``linearization_level=2``; with two workers the ``max_lp`` search beside
+    CP-SAT's own heuristics): the whole time limit when ``lns`` is False, otherwise until it
+    stops improving (see ``FULL_MIN_SHARE``, ``FULL_MAX_SHARE``, ``STALL_SHARE``; it is not stopped
+    while its bound is within ``CLOSE_GAP`` of its roster). On smaller problems where
+    ``columns.applies`` it stops by ``COLUMNS_FULL_SHARE`` of the time, and column
     generation follows: its bound, then neighbourhoods around the days its relaxation is sure
     of (:func:`_guided`). From the best roster a roster-specific large-neighbourhood search
     (:mod:`meded.engine.roster.lns`) improves until the time limit, or, once it stalls near
@@ -266,6 +275,7 @@ def solve(
     if hint is None and use_lns and (construct or (construct is None and _large(rm))):
         # a first roster one person at a time: much faster than the full model when large
         budget = min(len(problem.persons) * 1.0, CONSTRUCT_SHARE * time_limit)
+        progress.phase("construct")
         hint = person_by_person(problem, budget, start + 0.8 * time_limit, seed)
         if hint is not None:
             built = _assignment_values(rm, hint)
@@ -279,6 +289,7 @@ def solve(
                 start + COLUMNS_CONVERGE_SHARE * time_limit,
                 start + COLUMNS_SHARE * time_limit,
             )
+            progress.phase("columns")
             better, _bound = _columns(rm, hint, built[1], progress, start, until, num_workers, seed)
             if better is not None:
                 built, hint = (better[0], better[2]), better[1]
@@ -303,6 +314,7 @@ def solve(
             daemon=True,
         )
         watcher.start()
+    progress.phase("full")
     status = solver.solve(rm.model, progress)
     done.set()
     if status == cp_model.UNKNOWN and built is None and deadline - time.perf_counter() > 0.5:
@@ -333,6 +345,7 @@ def solve(
             # then neighbourhoods around what its relaxation is sure of
             now = time.perf_counter()
             roster = roster_of(rm, dict(zip(rm.x.values(), values, strict=True)).__getitem__)
+            progress.phase("columns")
             cg, whole = columns.start(
                 problem, roster, now + COLUMNS_AFTER_CONVERGE_SHARE * left, num_workers, seed
             )
@@ -340,6 +353,7 @@ def solve(
                 bound = max(bound, math.ceil(whole - 1e-6))
                 progress.on_bound(bound)
             if cg is not None and objective > math.ceil(bound - 1e-6):
+                progress.phase("guided")
                 values, objective, bound = _guided(
                     rm,
                     cg,
@@ -354,6 +368,7 @@ def solve(
                 )
             proven = objective <= math.ceil(bound - 1e-6)
         if not proven and use_lns and deadline - time.perf_counter() > 0.5:
+            progress.phase("lns")
             values, objective, bound = _improve(
                 rm, values, objective, bound, progress, start, time_limit, num_workers, seed, log
             )
@@ -405,7 +420,7 @@ def _guided(
     # the pricing rounds duals to 1/PRICE_SCALE: a reduced cost it calls zero may be this
     # much below, summed over everybody's schedules
     problem = rm.problem
-    margin = len(problem.persons) * problem.horizon / (2 * columns.PRICE_SCALE)
+    margin = columns.rounding_margin(problem)
 
     def search(
         days: dict[tuple[str, int], str | None], hint: list[int], limit: float, threads: int, k: int
@@ -522,6 +537,7 @@ def _columns(
 def _stamped(result: RosterSolution, progress: _Progress, start: float) -> RosterSolution:
     """``result`` with the progress and times of the solve that began at ``start``."""
     result.progress = progress.points
+    result.strategy = list(progress.phases)
     result.first_feasible_s = progress.first
     result.best_s = progress.best
     result.wall_s = time.perf_counter() - start
@@ -572,6 +588,7 @@ def _improve(
         lower_bound=math.ceil(bound - 1e-6),
     )
     while True:
+        progress.phase("lns")
         state = search.run(num_workers, stall=stall)
         values, objective = state.values, state.objective
         left = deadline - time.perf_counter()
@@ -603,6 +620,7 @@ def _close(
     none. (Measured on Curtois & Qu Instance5: with the cut it proved the optimum in 14 s;
     hinted with the best roster instead, its bound stalled 70 below.) Returns whether the best
     roster is proven optimal and the better roster it found, if any (values, objective)."""
+    progress.phase("close")
     model = rm.model.clone()
     model.clear_hints()
     model.add(rm.objective() <= objective - 1)

@@ -6,12 +6,23 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
+from typing import Any
 
+import pytest
 from ortools.sat.python import cp_model
 
 from benchmarks.formats.curtois import evaluate, parse_text, to_problem
 from benchmarks.tests.test_curtois_format import TINY
-from meded.engine.roster import CoverRequirement, Fairness, Person, RosterProblem, solve
+from meded.engine.roster import (
+    CoverRequirement,
+    Fairness,
+    Person,
+    RosterProblem,
+    ShiftRequest,
+    ShiftType,
+    lns,
+    solve,
+)
 from meded.engine.roster import columns as cg
 from meded.engine.roster.construct import person_by_person
 from meded.engine.roster.rules import build_model
@@ -125,10 +136,11 @@ def test_an_undone_step_brings_back_the_columns_it_switched_off() -> None:
     assert again is not None and again.objective == 0.0
 
 
-def test_column_generation_is_not_used_when_fairness_spans_people() -> None:
+def test_column_generation_prices_fairness_but_not_a_reward_for_spread() -> None:
     problem = one_shift_each()
     assert cg.applies(problem)
-    assert not cg.applies(replace(problem, fairness=(Fairness("nights", ("A", "B"), 1),)))
+    assert cg.applies(replace(problem, fairness=(Fairness("nights", ("A", "B"), 1),)))
+    assert not cg.applies(replace(problem, fairness=(Fairness("nights", ("A", "B"), -1),)))
     assert not cg.applies(replace(problem, cover=()))
 
 
@@ -309,3 +321,234 @@ def test_guided_neighbourhoods_prove_an_optimal_roster_optimal() -> None:
     )
     assert objective == best.objective
     assert bound == best.objective  # nothing better within the whole distance to the relaxation
+
+
+# -- fairness in the master ---------------------------------------------------------------
+
+DAY = ShiftType("D", start_minute=7 * 60, length_minutes=600)
+NIGHT = ShiftType("N", start_minute=19 * 60, length_minutes=720, night=True)
+CALL = ShiftType("C", start_minute=8 * 60, length_minutes=480, in_house_call=True)
+
+
+def fair(
+    seed: int, kinds: tuple[str, ...] = ("nights", "weekends", "holidays", "calls")
+) -> RosterProblem:
+    """Four people, two weeks of days, nights and calls, random wishes, and fairness rules
+    of ``kinds`` among all four (weights that make the spreads matter)."""
+    rng = random.Random(seed)
+    people = tuple(
+        Person(x, max_consecutive_work=4, min_total_minutes=3 * 480, max_total_minutes=8 * 600)
+        for x in "ABCD"
+    )
+    cover = []
+    for d in range(14):
+        cover.append(CoverRequirement(d, "D", target=2, under_weight=10, over_weight=1))
+        cover.append(CoverRequirement(d, "N", target=1, under_weight=10, over_weight=3))
+        if d % 2:
+            cover.append(CoverRequirement(d, "C", target=1, under_weight=5, over_weight=5))
+    requests = tuple(
+        ShiftRequest(
+            rng.choice("ABCD"), rng.randrange(14), rng.choice("DNC"), rng.randint(1, 4), on
+        )
+        for on in (True, False)
+        for _ in range(8)
+    )
+    weights = {"nights": 4, "weekends": 3, "holidays": 5, "calls": 2}
+    return RosterProblem(
+        horizon=14,
+        shifts=(DAY, NIGHT, CALL),
+        persons=people,
+        cover=tuple(cover),
+        forbidden_successions=frozenset({("N", "D"), ("N", "C")}),
+        requests=requests,
+        fairness=tuple(Fairness(k, tuple("ABCD"), weights[k]) for k in kinds),
+        holidays=frozenset({2, 9, 10}),
+        first_weekday=rng.randrange(7),
+    )
+
+
+def spread_cost(problem: RosterProblem, roster: dict[str, dict[int, str]]) -> int:
+    """The fairness cost of a roster, counted here from the definitions of
+    :class:`~meded.engine.roster.problem.Fairness`."""
+    total = 0
+    for f in problem.fairness:
+        counts = []
+        for pid in f.persons:
+            days = roster.get(pid, {})
+            if f.kind == "nights":
+                counts.append(sum(problem.shift(s).night for s in days.values()))
+            elif f.kind == "calls":
+                counts.append(sum(problem.shift(s).in_house_call for s in days.values()))
+            elif f.kind == "holidays":
+                counts.append(sum(d in problem.holidays for d in days))
+            else:
+                counts.append(sum(any(d in days for d in w) for w in problem.weekends()))
+        total += f.weight * (max(counts) - min(counts))
+    return total
+
+
+def test_the_relaxation_with_fairness_is_a_bound_no_roster_beats() -> None:
+    for seed in (1, 2, 3):
+        problem = fair(seed)
+        gen = converged(problem)
+        assert gen.relaxation is not None
+        best = optimum(problem)
+        assert gen.relaxation.objective <= best + 1e-6, seed
+        # the fairness rows count: the relaxation is above the one without them
+        plain = converged(replace(problem, fairness=()))
+        assert plain.relaxation is not None
+        assert gen.relaxation.objective > plain.relaxation.objective + 0.5, seed
+
+
+def test_a_columns_counts_are_the_models_and_the_definitions() -> None:
+    # A works a random schedule, B nothing: each rule's spread is A's count
+    base = replace(
+        fair(4),
+        persons=(Person("A"), Person("B")),
+        cover=(),
+        requests=(),
+        forbidden_successions=frozenset(),
+    )
+    counter = cg.Counter.of(base)
+    rng = random.Random(5)
+    for _ in range(5):
+        column = tuple(sorted((d, rng.choice("DNC")) for d in range(14) if rng.random() < 0.5))
+        roster = {"A": dict(column)}
+        for kind in ("nights", "weekends", "holidays", "calls"):
+            problem = replace(base, fairness=(Fairness(kind, ("A", "B"), 1),))
+            rm = build_model(problem)
+            model = rm.model.clone()
+            for (pid, d, sid), var in rm.x.items():
+                model.add(var == int(roster.get(pid, {}).get(d) == sid))
+            solver = cp_model.CpSolver()
+            assert solver.solve(model) == cp_model.OPTIMAL
+            assert counter.count(kind, column) == round(solver.objective_value), kind
+            assert counter.count(kind, column) == spread_cost(problem, roster), kind
+
+
+def all_columns(horizon: int, shifts: str) -> list[cg.Column]:
+    out: list[cg.Column] = [()]
+    for d in range(horizon):
+        out = [(*c, (d, s)) for c in out for s in shifts] + out
+    return [tuple(sorted(c)) for c in out]
+
+
+SMALL_POOL: tuple[tuple[str, cg.Column], ...] = (
+    ("A", ((0, "N"), (1, "N"), (2, "N"))),
+    ("A", ((0, "D"), (1, "D"))),
+    ("B", ((0, "D"), (2, "D"))),
+    ("C", ((1, "D"),)),
+)
+
+
+def small_fair() -> RosterProblem:
+    return RosterProblem(
+        horizon=3,
+        shifts=(DAY, NIGHT),
+        persons=tuple(Person(x) for x in "ABC"),
+        cover=tuple(
+            CoverRequirement(d, s, target=1, under_weight=6, over_weight=1)
+            for d in range(3)
+            for s in "DN"
+        ),
+        requests=(ShiftRequest("B", 1, "N", 2, on=False),),
+        fairness=(Fairness("nights", tuple("ABC"), 10), Fairness("weekends", tuple("ABC"), 4)),
+        first_weekday=4,  # days 1 and 2 are a weekend
+    )
+
+
+def master(problem: RosterProblem, *extra: tuple[str, cg.Column]) -> cg.MasterLp:
+    lp = cg.MasterLp(problem)
+    for pid, col in (*SMALL_POOL, *extra):
+        lp.add(pid, col, cg.own_cost(problem, pid, col))
+    return lp
+
+
+def test_pricing_with_fairness_duals_finds_the_column_brute_force_finds() -> None:
+    problem = small_fair()
+    lp = master(problem)
+    pool = set(SMALL_POOL)
+    columns = all_columns(3, "DN")
+    # every schedule of everybody in the master, held at zero: the relaxation stays the
+    # small pool's, and the LP itself reports each schedule's reduced cost
+    for pid in "ABC":
+        for col in columns:
+            if (pid, col) not in pool:
+                lp.add(pid, col, cg.own_cost(problem, pid, col))
+                lp.lam[pid, col].SetUb(0)
+    rel = lp.solve()
+    assert rel is not None
+    assert any(rel.count_duals[pid]["nights"] for pid in "ABC")  # fairness is priced
+    people = cg.person_models(problem)
+    improving = 0
+    for pid in "ABC":
+        rcs = {}
+        for col in columns:
+            rc = rel.reduced_cost(pid, col, cg.own_cost(problem, pid, col))
+            assert abs(rc - lp.lam[pid, col].reduced_cost()) < 1e-6, (pid, col)
+            rcs[col] = rc
+        best = min(rcs.values())
+        found, exact = cg.price(people[pid], pid, rel, 5.0, 0)
+        assert exact
+        if best < -1e-6:
+            improving += 1
+            assert found and abs(found[0][2] - best) < 1e-3, pid
+            assert abs(rcs[found[0][0]] - best) < 1e-3
+        else:
+            assert not found
+    assert improving  # the pool is poor: somebody has a better schedule
+    # A's nights: cover wants them, fairness more so not (the counts' duals decide)
+    found, _exact = cg.price(people["A"], "A", rel, 5.0, 0)
+    assert found[0][0] == ()
+    blind = cg.Relaxation(rel.objective, rel.cell_duals, rel.person_duals)
+    assert min(columns, key=lambda c: blind.reduced_cost("A", c, 0)) != ()
+
+
+def test_a_dives_roster_with_fairness_costs_what_the_relaxation_says() -> None:
+    problem = fair(2)
+    gen = converged(problem)
+    found = gen.dives(time.perf_counter() + 60, seed=1, most=2)
+    assert found is not None
+    roster, cost = found
+    rm = build_model(problem)
+    model = rm.model.clone()
+    for (pid, d, sid), var in rm.x.items():
+        model.add(var == int(roster.get(pid, {}).get(d) == sid))
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL  # every hard rule kept
+    assert round(solver.objective_value) == round(cost)
+    assert spread_cost(problem, roster) > 0  # the cost has a fairness part to get right
+
+
+def test_solve_proves_a_fairness_roster_optimal_with_column_generation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # calls: a spread whose relaxation is tight here, so the columns' bound proves it
+    problem = fair(1, ("calls",))
+    bounds: list[float | None] = []
+    start = cg.start
+
+    def recorded(*args: Any, **kwargs: Any) -> tuple[cg.ColumnGeneration | None, float | None]:
+        out = start(*args, **kwargs)
+        bounds.append(out[1])
+        return out
+
+    monkeypatch.setattr(cg, "start", recorded)
+    sol = solve(problem, time_limit=60, num_workers=2, construct=True)
+    assert bounds and bounds[0] is not None  # column generation ran and proved its bound
+    assert sol.strategy[:2] == ["construct", "columns"]
+    assert sol.status == "OPTIMAL"
+    assert sol.objective == optimum(problem)
+    assert sol.objective == spread_cost(problem, sol.roster) + sum(
+        p.cost for p in sol.penalties if not p.rule.startswith("fairness")
+    )
+
+
+def test_the_lns_keeps_fairness_rosters_in_the_full_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a model of a few people alone would not see the others' counts in the spread
+    monkeypatch.setattr(lns, "SMALL_MODEL_MIN_ASSIGNMENTS", 1)
+    problem = fair(1)
+    for rules, small in ((problem.fairness, False), ((), True)):
+        rm = build_model(replace(problem, fairness=rules))
+        search = lns.Lns(rm, [0] * len(rm.x), 0, time.perf_counter())
+        assert search.small_models is small
