@@ -4,7 +4,8 @@ A seeded pool of residents over some blocks (benchmarks/roster_gen.py: the demo'
 templates, cover, ACGME limits, leave and fairness among the residents, as
 meded.rosters.adapters builds them) solved by ``meded.engine.roster.solve`` with the options
 the roster job (meded.rosters.tasks) uses: the time limit, the solver threads, a progress
-callback. The roster is scored again by an independent check (roster_gen.check: the hard
+callback. The roster is scored again by the engine's independent checker
+(meded.engine.roster.check, written from each rule's definition, not the model: the hard
 rules it breaks and what it costs), not only by the solver's objective.
 
     python benchmarks/rosters.py --residents 120 --blocks 13 --time-limit 120 --workers 2
@@ -24,8 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.roster_gen import DEMO_BLOCK_DAYS, check, residency
+from benchmarks.roster_gen import DEMO_BLOCK_DAYS, residency
 from meded.engine.roster import ProgressPoint, solve
+from meded.engine.roster.check import check
 
 
 def run(
@@ -74,12 +76,13 @@ def run(
     if solution.feasible:
         scored = check(problem, solution.roster)
         row["feasible"] = scored.feasible
-        row["violations"] = scored.violations[:5]
-        row["objective"] = scored.cost
-        row["cover_cost"] = scored.cover_cost
-        row["fairness_cost"] = scored.fairness_cost
+        row["violations"] = [f"{v.rule}: {v.person} {v.detail}" for v in scored.hard[:5]]
+        row["objective"] = scored.objective
+        row["cost_by_rule"] = scored.cost_by_rule()
         if solution.bound is not None:
-            row["gap"] = max(0.0, scored.cost - solution.bound) / max(1.0, abs(scored.cost))
+            row["gap"] = max(0.0, scored.objective - solution.bound) / max(
+                1.0, abs(scored.objective)
+            )
     return row
 
 
