@@ -381,9 +381,13 @@ def check_fairness(problem: RosterProblem, roster: Roster) -> list[Violation]:
     """``weight`` per unit of spread (most minus fewest) among the rule's persons."""
     out: list[Violation] = []
     for f in problem.fairness:
-        if len(f.persons) < 2 or not f.weight:
+        if not f.applies():
             continue
-        counts = [fairness_count(problem, roster, pid, f.kind) for pid in f.persons]
+        counts = [
+            fairness_count(problem, roster, pid, f.kind) + f.offsets.get(pid, 0)
+            for pid in f.persons
+        ]
+        counts.extend(f.others)
         spread = max(counts) - min(counts)
         if spread:
             name = f.name or ",".join(f.persons)

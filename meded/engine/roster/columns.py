@@ -788,8 +788,11 @@ class ColumnGeneration:
 def applies(problem: RosterProblem) -> bool:
     """Column generation applies when there is cover to price; every soft rule is then per
     person, cover or fairness (whose weights must not be negative: a negative one rewards
-    spread, which the relaxation's hi and lo would make unbounded)."""
-    return bool(problem.cover) and all(f.weight >= 0 for f in problem.fairness)
+    spread, which the relaxation's hi and lo would make unbounded; counts carried in from
+    outside the problem, ``offsets`` and ``others``, are not priced)."""
+    return bool(problem.cover) and all(
+        f.weight >= 0 and not f.offsets and not f.others for f in problem.fairness
+    )
 
 
 def start(

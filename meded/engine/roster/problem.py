@@ -119,6 +119,16 @@ class Fairness:
     persons: tuple[str, ...]
     weight: int
     name: str = ""
+    #: counts carried in from outside the horizon, by person (what a person already has of
+    #: ``kind`` from days this problem does not hold: earlier blocks, the rest of a year)
+    offsets: Mapping[str, int] = field(default_factory=dict)
+    #: the fixed counts of the rule's people who are not in this problem (a search that
+    #: re-rosters some people keeps the spread over everybody)
+    others: tuple[int, ...] = ()
+
+    def applies(self) -> bool:
+        """Whether the rule can cost anything: two people or more, and a weight."""
+        return len(self.persons) + len(self.others) >= 2 and bool(self.weight)
 
 
 @dataclass(frozen=True)
@@ -235,7 +245,7 @@ class RosterProblem:
         for f in self.fairness:
             if f.kind not in FAIRNESS_KINDS:
                 errors.append(f"fairness: unknown kind {f.kind!r}")
-            for pid in f.persons:
+            for pid in [*f.persons, *f.offsets]:
                 check("fairness", None, None, pid)
         for person in self.persons:
             for sid in person.max_shifts:

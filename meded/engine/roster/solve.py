@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from meded.engine.roster import columns
+from meded.engine.roster import columns, horizon
+from meded.engine.roster.check import check
 from meded.engine.roster.construct import person_by_person
 from meded.engine.roster.lns import Lns
 from meded.engine.roster.problem import Roster, RosterProblem
@@ -71,6 +72,15 @@ GUIDED_LEVEL_SECONDS = 15.0
 #: ``CLOSE_MIN_SECONDS``) goes to the full model cut below that roster (:func:`_close`)
 CLOSE_GAP = 0.01
 CLOSE_MIN_SECONDS = 2.0
+#: long horizons (:func:`meded.engine.roster.horizon.applies`) with at least this many
+#: assignment variables are built and searched a window of days at a time instead: their
+#: whole model takes CP-SAT most of a two-minute limit to build and presolve (measured: 120
+#: residents over 182 days, 152,880 assignments, about 10 s to build and no roster in 120 s);
+#: the forward build gets up to ``WINDOWS_BUILD_SHARE`` of the time limit (a window whose
+#: share runs out gets more, up to ``WINDOWS_BUILD_DEADLINE_SHARE``), the window search the rest
+WINDOWS_MIN_ASSIGNMENTS = 60_000
+WINDOWS_BUILD_SHARE = 0.4
+WINDOWS_BUILD_DEADLINE_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -267,6 +277,8 @@ def solve(
     """
     start = time.perf_counter()
     deadline = start + time_limit
+    if hint is None and lns is not False and construct is not False and _long(problem):
+        return _by_windows(problem, start, time_limit, num_workers, seed, on_progress)
     rm = build_model(problem)
     use_lns = bool(rm.penalties) if lns is None else lns
     progress = _Progress(start, on_progress)
@@ -633,6 +645,66 @@ def _close(
         return False, None
     found = [int(solver.boolean_value(v)) for v in rm.x.values()]
     return status == cp_model.OPTIMAL, (found, round(solver.objective_value))
+
+
+def _long(problem: RosterProblem) -> bool:
+    """Whether ``problem`` is worked a window of days at a time (``WINDOWS_MIN_ASSIGNMENTS``)."""
+    size = len(problem.persons) * problem.horizon * len(problem.shifts)
+    return size >= WINDOWS_MIN_ASSIGNMENTS and horizon.applies(problem)
+
+
+def _by_windows(
+    problem: RosterProblem,
+    start: float,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+    on_progress: Callable[[ProgressPoint], None] | None,
+) -> RosterSolution:
+    """A long horizon a window at a time (:mod:`meded.engine.roster.horizon`): a first roster
+    built forwards, then the window search until the time limit. No bound is proven (the
+    whole model is never built); the roster and its penalties are the checker's."""
+    progress = _Progress(start, on_progress)
+    progress.phase("windows")
+    roster = horizon.forwards(
+        problem,
+        WINDOWS_BUILD_SHARE * time_limit,
+        start + WINDOWS_BUILD_DEADLINE_SHARE * time_limit,
+        num_workers,
+        seed,
+    )
+    if roster is None:
+        return _stamped(RosterSolution(status="UNKNOWN", workers=num_workers), progress, start)
+    objective = check(problem, roster).objective
+    t = time.perf_counter() - start
+    progress.first = progress.best = t
+    progress.best_value = objective
+    progress._record(ProgressPoint(t, objective, None))
+
+    def improved(value: int) -> None:
+        now = time.perf_counter() - start
+        progress.best, progress.best_value = now, value
+        progress._record(ProgressPoint(now, value, None))
+
+    if objective > 0:
+        progress.phase("window-search")
+        roster, objective = horizon.improve(
+            problem, roster, objective, start + time_limit, num_workers, seed, improved
+        )
+    report = check(problem, roster)
+    if not report.feasible:  # each window's model holds every rule its days touch
+        raise RuntimeError(f"a windowed roster breaks {report.hard[0].rule}")
+    result = RosterSolution(
+        status="OPTIMAL" if report.objective == 0 else "FEASIBLE",
+        roster={pid: days for pid, days in roster.items() if days},
+        objective=report.objective,
+        bound=0.0 if report.objective == 0 else None,
+        workers=num_workers,
+        penalties=[
+            PenaltyCost(v.rule, v.person, v.day, v.detail, v.cost) for v in report.soft if v.cost
+        ],
+    )
+    return _stamped(result, progress, start)
 
 
 def _large(rm: RosterModel) -> bool:

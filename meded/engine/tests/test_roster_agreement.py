@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import random
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from ortools.sat.python import cp_model
@@ -147,6 +148,18 @@ def random_problem(
         for name in ("", "group")[: rng.randint(1, 2)]
         if rng.random() < 0.75
     )
+    # counts from outside the horizon, and people of the rule outside the problem, in half
+    # the problems (their own stream: the rest of each seeded problem stays as it was)
+    carried = random.Random(-1 - seed)
+    if carried.random() < 0.5:
+        fairness = tuple(
+            replace(
+                f,
+                offsets={pid: carried.randint(0, 6) for pid in f.persons if carried.random() < 0.6},
+                others=tuple(carried.randint(0, 8) for _ in range(carried.randint(0, 2))),
+            )
+            for f in fairness
+        )
     limits = None
     if on["acgme"] and (acgme or rng.random() < 0.8):
         limits = AcgmeRules(
