@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from meded.engine.roster import horizon, solve
+from meded.engine.roster import ProgressPoint, horizon, solve
 from meded.engine.roster.check import check
 from meded.engine.roster.problem import (
     AcgmeRules,
@@ -144,7 +144,7 @@ def test_solve_works_a_long_horizon_in_windows_and_reports_the_checker_s_penalti
 ) -> None:
     monkeypatch.setattr(solve_module, "WINDOWS_MIN_ASSIGNMENTS", 100)
     p = residency(seed=1)
-    points = []
+    points: list[ProgressPoint] = []
     sol = solve(p, time_limit=6.0, num_workers=1, on_progress=points.append)
     assert sol.strategy[0] == "windows"
     assert sol.feasible
