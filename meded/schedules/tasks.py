@@ -16,7 +16,6 @@ from django.db import transaction
 
 from meded.engine.blocks import Limits, solve
 from meded.engine.blocks.cpsat import Progress, Result, alternatives, explain, repair
-from meded.engine.blocks.portfolio import strategy
 from meded.jobs import lifecycle
 from meded.jobs.isolation import ChildFailed, run_isolated
 from meded.jobs.models import Job
@@ -190,9 +189,9 @@ def run_solve(job: Job) -> None:
         )
     else:
         built = adapters.build_problem(sy)
-        # "Good enough, stop here" needs a strategy that stops on Limits.stop: the full model
-        # (the annealing strategy runs out its time).
-        stop = threading.Event() if strategy(built.problem) == "cp-sat" else None
+        # "Good enough, stop here": both strategies end on Limits.stop with their best
+        # schedule (CP-SAT at once, the annealing within a few hundred moves)
+        stop = threading.Event()
         results = [
             _engine(
                 job,
@@ -203,11 +202,11 @@ def run_solve(job: Job) -> None:
                 progress=True,
                 progress_kw="progress",
                 stop=stop,
-                stop_kw="limits.stop" if stop is not None else None,
+                stop_kw="limits.stop",
                 words=lambda costs: adapters.costs_in_words(costs, built),
             )
         ]
-        if stop is not None and stop.is_set():
+        if stop.is_set():
             extra["stopped_early"] = True
     result = results[0]
     points = [[round(p.wall_s, 2), _num(p.objective), _num(p.bound)] for p in result.progress][

@@ -915,13 +915,16 @@ def solve_annealed(
     seed: int = 0,
     on_progress: Callable[[Progress], None] | None = None,
     feasibility_share: float = 0.9,
+    stop: threading.Event | None = None,
 ) -> Result:
     """For problems of stint rules the local search scores (``local.supports``): a first
     schedule that keeps the hard rules (``first_schedule``: CP-SAT without an objective,
     then the local search on the hard rules; up to ``feasibility_share`` of the time, as a
     schedule found late still beats none), then simulated annealing improves it for the
     rest of the time, one run per worker, keeping every hard rule. When none is found, the
-    decomposed search takes what time is left."""
+    decomposed search takes what time is left. ``stop``, once set, ends the improvement early
+    with the best schedule so far (the search for a first schedule runs on: until it ends
+    there is nothing to keep)."""
     t0 = time.perf_counter()
     first = first_schedule(problem, feasibility_share * time_limit, workers, seed)
     found_at = time.perf_counter() - t0
@@ -960,6 +963,7 @@ def solve_annealed(
         workers=workers,
         seed=seed,
         on_progress=note,
+        stop=None if stop is None else stop.is_set,
     )
     wall = time.perf_counter() - t0
     ok = out.hard == 0

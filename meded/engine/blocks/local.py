@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from meded.engine.blocks.check import check, stints
 from meded.engine.blocks.model import Problem, Schedule, Unit
@@ -547,6 +547,7 @@ def improve(
     on_progress: Callable[[float, int], None] | None = None,
     feasibility: bool = False,
     cooling: tuple[float, float] = COOLING,
+    stop: Callable[[], bool] | None = None,
 ) -> LocalResult:
     """Simulated annealing from ``schedule`` for ``time_limit`` seconds. Moves: put one stint
     on another rotation (often the same discipline elsewhere, or one that counts towards the
@@ -559,9 +560,18 @@ def improve(
     a hard rule is never taken once none is broken.
 
     ``feasibility``: only the hard rules count (sideways moves are free) and the search
-    stops as soon as none is broken: a first schedule from nothing."""
+    stops as soon as none is broken: a first schedule from nothing. ``stop``, asked every
+    few hundred moves, ends the search early with the best schedule found so far."""
     return _anneal(
-        problem, schedule, time_limit, seed, temperature, on_progress, feasibility, cooling
+        problem,
+        schedule,
+        time_limit,
+        seed,
+        temperature,
+        on_progress,
+        feasibility,
+        cooling,
+        stop=stop,
     )[0]
 
 
@@ -599,6 +609,7 @@ def _anneal(
     cooling: tuple[float, float],
     max_moves: int = 0,
     wander: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[LocalResult, Schedule, int]:
     """``improve``'s search; also returns the schedule it ended on and its running score.
     ``max_moves`` (if not 0) stops it after about that many proposals; ``wander`` takes
@@ -1259,6 +1270,8 @@ def _anneal(
             now = time.perf_counter()
             if now >= deadline or (max_moves and moves >= max_moves):
                 break
+            if stop is not None and stop():
+                break
             frac = (now - start) / span
             temp = t_hi * (t_lo / t_hi) ** frac
         moves += 1
@@ -1334,10 +1347,27 @@ def _result(
     return LocalResult(schedule, rep.objective, hard, moves, accepted, best_at, progress)
 
 
+# In a helper process of ``improve_parallel``'s pool: the pool's stop flag (a
+# multiprocessing Event, handed over when the process starts: it cannot travel with a task)
+_POOL_STOP: list[Any] = []
+
+
+def _helper_started(flag: Any) -> None:
+    _POOL_STOP[:] = [flag]
+
+
 def _improve_in_process(
     problem: Problem, schedule: Schedule, time_limit: float, seed: int, cooling: tuple[float, float]
 ) -> LocalResult:
-    return improve(problem, schedule, time_limit=time_limit, seed=seed, cooling=cooling)
+    flag = _POOL_STOP[0] if _POOL_STOP else None
+    return improve(
+        problem,
+        schedule,
+        time_limit=time_limit,
+        seed=seed,
+        cooling=cooling,
+        stop=None if flag is None else flag.is_set,
+    )
 
 
 def improve_parallel(
@@ -1349,6 +1379,7 @@ def improve_parallel(
     on_progress: Callable[[float, int], None] | None = None,
     cooling: tuple[float, float] = COOLING,
     rounds: int = ROUNDS,
+    stop: Callable[[], bool] | None = None,
 ) -> LocalResult:
     """Annealing on ``workers`` cores in ``rounds`` rounds: in each, one run per worker with
     a different seed (one in this process, which reports progress, the others in worker
@@ -1356,11 +1387,12 @@ def improve_parallel(
     and the next round starts every run from the best schedule found so far. Picking the
     better run as the temperature falls keeps the cooling of one long run while a run
     that wandered into a poorer region is dropped early. Process start-up comes out of
-    the time."""
+    the time. ``stop`` ends the search early with the best schedule so far: this process's
+    run asks it every few hundred moves and, once it is set, tells the helpers to stop too."""
     t0 = time.perf_counter()
     if workers <= 1:
         return improve(
-            problem, schedule, time_limit, seed, on_progress=on_progress, cooling=cooling
+            problem, schedule, time_limit, seed, on_progress=on_progress, cooling=cooling, stop=stop
         )
     hi, lo = cooling
     rounds = max(1, rounds)
@@ -1370,7 +1402,10 @@ def improve_parallel(
     progress: list[tuple[float, int]] = []
     moves = accepted = 0
     ctx = multiprocessing.get_context("spawn")  # no fork of a threaded caller
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+    flag = ctx.Event()
+    with ProcessPoolExecutor(
+        max_workers=workers - 1, mp_context=ctx, initializer=_helper_started, initargs=(flag,)
+    ) as pool:
         for g in range(rounds):
             began = time.perf_counter() - t0
             share = (time_limit - began) / (rounds - g)
@@ -1402,7 +1437,11 @@ def improve_parallel(
                 seed * 7919 + 104729 * g,
                 on_progress=shifted,
                 cooling=temps,
+                stop=stop,
             )
+            stopped = stop is not None and stop()
+            if stopped:
+                flag.set()  # the helpers end their runs and report their best
             results = [own]
             for f in futures:
                 try:
@@ -1423,5 +1462,7 @@ def improve_parallel(
                 best_at = None if at is None else began + at
                 best = round_best
             current = best.schedule
+            if stopped:
+                break
     assert best is not None
     return LocalResult(best.schedule, best.objective, best.hard, moves, accepted, best_at, progress)

@@ -38,7 +38,7 @@ from ortools.sat.python import cp_model
 from meded.engine.roster.check import check, fairness_count
 from meded.engine.roster.construct import residual_cover
 from meded.engine.roster.problem import Pin, Roster, RosterProblem
-from meded.engine.roster.rules import RosterModel, build_model
+from meded.engine.roster.rules import build_model
 
 #: days of the past (and of the decided future) a window's problem holds, pinned: the
 #: longest rule span (28 days) less one
@@ -189,14 +189,6 @@ def _solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def _solved(rm: RosterModel, solver: cp_model.CpSolver) -> Roster:
-    out: Roster = {}
-    for (pid, d, sid), var in rm.x.items():
-        if solver.boolean_value(var):
-            out.setdefault(pid, {})[d] = sid
-    return out
-
-
 def forwards(
     problem: RosterProblem,
     budget: float,
@@ -234,7 +226,7 @@ def forwards(
             continue
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        w.put(roster, _solved(rm, solver))
+        w.put(roster, rm.roster(solver.boolean_value))
         i += 1
         back = 1
     return roster
@@ -303,7 +295,7 @@ def improve(
             # scored by the checker: a roster CP-SAT stopped on before optimal can carry slack
             # in its penalty variables (a fairness maximum above the largest count), so its
             # objective value may exceed what the roster costs
-            solved = _solved(rm, solver)
+            solved = rm.roster(solver.boolean_value)
             after = check(w.problem, solved).objective
             if after < before:
                 w.put(best, solved)

@@ -11,7 +11,7 @@ which rule cost what for whom.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from meded.engine.roster.problem import (
     MINUTES_PER_DAY,
     Person,
+    Roster,
     RosterProblem,
     ShiftType,
     day_name,
@@ -106,6 +107,15 @@ class RosterModel:
 
     def day(self, d: int) -> str:
         return day_name(self.problem, d)
+
+    def roster(self, value: Callable[[cp_model.IntVar], int]) -> Roster:
+        """The roster of a solution: who works which shift on which day, by ``value`` of
+        each assignment variable (a solver's ``boolean_value``, a callback's ``value``)."""
+        out: Roster = {}
+        for (pid, d, sid), var in self.x.items():
+            if value(var):
+                out.setdefault(pid, {})[d] = sid
+        return out
 
     def objective(self) -> LinearExpr:
         return cp_model.LinearExpr.weighted_sum(

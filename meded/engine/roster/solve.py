@@ -196,14 +196,6 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self._record(ProgressPoint(time.perf_counter() - self.start, self.best_value, self.bound))
 
 
-def roster_of(rm: RosterModel, value: Callable[[cp_model.IntVar], int]) -> Roster:
-    roster: Roster = {}
-    for (pid, d, sid), var in rm.x.items():
-        if value(var):
-            roster.setdefault(pid, {})[d] = sid
-    return roster
-
-
 def add_hint(rm: RosterModel, roster: Roster) -> None:
     """Hint every assignment variable from ``roster`` (a starting point, not a constraint)."""
     for (pid, d, sid), var in rm.x.items():
@@ -356,7 +348,7 @@ def solve(
             # too small for the constructive start: column generation after the full model,
             # then neighbourhoods around what its relaxation is sure of
             now = time.perf_counter()
-            roster = roster_of(rm, dict(zip(rm.x.values(), values, strict=True)).__getitem__)
+            roster = rm.roster(dict(zip(rm.x.values(), values, strict=True)).__getitem__)
             progress.phase("columns")
             cg, whole = columns.start(
                 problem, roster, now + COLUMNS_AFTER_CONVERGE_SHARE * left, num_workers, seed
@@ -449,7 +441,7 @@ def _guided(
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return status, None
         found = [int(solver.boolean_value(v)) for v in rm.x.values()]
-        return status, (found, round(solver.objective_value), roster_of(rm, solver.boolean_value))
+        return status, (found, round(solver.objective_value), rm.roster(solver.boolean_value))
 
     def better(found: tuple[list[int], int, Roster] | None) -> bool:
         nonlocal values, objective
@@ -764,7 +756,7 @@ def _finish(rm: RosterModel, values: list[int], result: RosterSolution) -> None:
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError("the best roster does not satisfy its own model")
-    result.roster = roster_of(rm, solver.boolean_value)
+    result.roster = rm.roster(solver.boolean_value)
     result.objective = round(solver.objective_value) if rm.penalties else 0
     for pen in rm.penalties:
         amount = solver.value(pen.expr)

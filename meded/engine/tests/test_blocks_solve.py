@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from benchmarks.generator import generate
 from benchmarks.greedy import greedy
-from meded.engine.blocks import Limits
+from meded.engine.blocks import Limits, cpsat, portfolio
 from meded.engine.blocks import solve as solve_blocks
 from meded.engine.blocks.check import check
-from meded.engine.blocks.cpsat import alternatives, explain, repair, solve
+from meded.engine.blocks.cpsat import Result, alternatives, explain, repair, solve
 from meded.engine.blocks.lns import (
     _fits,
     _Index,
@@ -299,3 +301,25 @@ def test_the_entry_point_solves_a_residency_with_the_full_model_and_times_from_t
     assert seen == sorted(seen)
     # times are from the call, model building included
     assert res.best_s is not None and res.first_feasible_s <= res.best_s <= res.wall_s
+
+
+def test_a_large_program_is_searched_by_the_neighbourhoods_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    small, big = generate(residents=100, seed=1), generate(residents=300, seed=1)
+    assert portfolio.strategy(small) == "cp-sat"
+    assert portfolio.strategy(big) == "cp-sat-neighbourhoods"
+    seen: list[dict[str, object]] = []
+
+    def fake(problem: Problem, **kw: object) -> Result:
+        params = kw["params"]
+        assert isinstance(params, dict)
+        seen.append(params)
+        return Result("UNKNOWN", {}, None, None, None, None, 0.0, 2)
+
+    monkeypatch.setattr(cpsat, "solve", fake)
+    for p in (small, big):
+        assert solve_blocks(p, Limits(seconds=1)).strategy == portfolio.strategy(p)
+    assert "use_lns_only" not in seen[0]
+    assert seen[1]["use_lns_only"] is True
+    assert seen[1]["max_presolve_iterations"] == 0  # on top of the strategy's own

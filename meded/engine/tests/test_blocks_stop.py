@@ -1,13 +1,15 @@
-"""The block schedule's entry point stops early on request ("good enough, stop here"), and its
-progress reports say what each rule costs in the schedule found."""
+"""The block schedule's entry point stops early on request ("good enough, stop here"), in both
+of its strategies, and its progress reports say what each rule costs in the schedule found."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
 
+from benchmarks.formats import mss
 from benchmarks.generator import generate
-from meded.engine.blocks import Limits, solve
+from benchmarks.tests.test_mss_format import TOY
+from meded.engine.blocks import Limits, local, solve
 from meded.engine.blocks.check import check
 from meded.engine.blocks.cpsat import Progress
 from meded.engine.blocks.portfolio import strategy
@@ -49,3 +51,39 @@ def test_each_progress_point_carries_the_costs_by_rule_of_its_schedule() -> None
     for c in res.costs:
         final[c.rule] += c.cost
     assert points[-1].costs == {rule: cost for rule, cost in final.items() if cost}
+
+
+def test_the_annealing_asks_stop_every_few_hundred_moves_and_keeps_its_best() -> None:
+    p = mss.to_problem(mss.parse_dzn(TOY, "toy"))
+    start = solve(p, Limits(seconds=3, workers=1))
+    asked = 0
+
+    def stop() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 3
+
+    out = local.improve(p, start.schedule, time_limit=LIMIT, seed=1, stop=stop)
+    # asked at the first move and then every 256: the fourth answer ends it
+    assert asked == 4 and out.moves <= 3 * 256 + 1
+    assert out.hard == 0 and check(p, out.schedule).ok
+    assert out.objective == check(p, out.schedule).objective
+
+
+def test_setting_stop_ends_the_annealing_and_its_helper_processes_early() -> None:
+    p = mss.to_problem(mss.parse_dzn(TOY, "toy"))
+    assert strategy(p) == "anneal"
+    stop = threading.Event()
+    seen: list[Progress] = []
+
+    def progress(point: Progress) -> None:
+        seen.append(point)
+        stop.set()
+
+    res = solve(p, Limits(seconds=LIMIT, workers=2, stop=stop), progress)
+
+    assert seen and res.status == "FEASIBLE"
+    assert check(p, res.schedule).ok
+    # Not a timing measure: each of the search's rounds lasts a quarter of the limit, so a
+    # helper process that ignored the stop would hold the first one for that long.
+    assert res.wall_s < LIMIT / local.ROUNDS / 2
