@@ -57,6 +57,11 @@ MIN_HORIZON = 3 * WINDOW_DAYS
 STEP_ASSIGNMENTS = 800
 STEP_SECONDS = 0.5
 STALL_STEPS = 20
+#: CP-SAT's parameters for a window's model. Most of a window's variables are pinned days,
+#: which presolve spends its time removing: with presolve it took 2.2-2.4 s to a window's
+#: first roster of 120 residents (72,868 variables), without 0.7-0.8 s, and the half year's
+#: roster at 120 s fell from 50819 to 42170 (seed 1; benchmarks/README.md)
+WINDOW_PARAMS: dict[str, object] = {"max_presolve_iterations": 0, "symmetry_level": 0}
 
 
 def applies(problem: RosterProblem) -> bool:
@@ -186,6 +191,8 @@ def _solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     solver.parameters.random_seed = seed
     solver.parameters.linearization_level = 2
     solver.parameters.max_time_in_seconds = max(0.01, seconds)
+    for key, value in WINDOW_PARAMS.items():
+        setattr(solver.parameters, key, value)
     return solver
 
 
