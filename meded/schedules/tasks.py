@@ -189,7 +189,7 @@ def run_solve(job: Job) -> None:
         )
     else:
         built = adapters.build_problem(sy)
-        # "Good enough, stop here": both strategies end on Limits.stop with their best
+        # "Good enough, stop here": every strategy ends on Limits.stop with its best
         # schedule (CP-SAT at once, the annealing within a few hundred moves)
         stop = threading.Event()
         results = [

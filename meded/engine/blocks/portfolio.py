@@ -69,11 +69,14 @@ def large(problem: Problem) -> bool:
     return starts >= NEIGHBOURHOODS_STARTS
 
 
+def _model_strategy(problem: Problem) -> str:
+    """Which of the two strategies on the full model suits ``problem``."""
+    return "cp-sat-neighbourhoods" if large(problem) else "cp-sat"
+
+
 def strategy(problem: Problem) -> str:
     """The strategy :func:`solve` runs on ``problem`` (see the module's docstring)."""
-    if local.supports(problem):
-        return "anneal"
-    return "cp-sat-neighbourhoods" if large(problem) else "cp-sat"
+    return "anneal" if local.supports(problem) else _model_strategy(problem)
 
 
 def solve(
@@ -99,7 +102,7 @@ def solve(
         )
     else:
         if how == "anneal":  # from a given schedule: the model, which takes a hint
-            how = "cp-sat-neighbourhoods" if large(problem) else "cp-sat"
+            how = _model_strategy(problem)
         params = dict(CPSAT_PARAMS)
         if how == "cp-sat-neighbourhoods":
             params.update(NEIGHBOURHOODS_PARAMS)
