@@ -33,6 +33,7 @@ import math
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
@@ -108,14 +109,16 @@ class Counter:
         return self.horizon
 
 
-def rounding_margin(problem: RosterProblem) -> float:
+def rounding_margin(problem: RosterProblem, multiplicity: Mapping[str, int] | None = None) -> float:
     """How far below zero a reduced cost the pricing calls zero may be, summed over
     everybody's schedules: each dual is rounded to ``1 / PRICE_SCALE``, a schedule works one
-    cell a day and counts each fairness kind at most :meth:`Counter.most` times."""
+    cell a day and counts each fairness kind at most :meth:`Counter.most` times. A person
+    standing for ``multiplicity[id]`` alike counts that many times."""
     counter = Counter.of(problem)
     kinds = {f.kind for f in fairness_rules(problem)}
     per_person = problem.horizon + sum(counter.most(k) for k in kinds)
-    return len(problem.persons) * per_person / (2 * PRICE_SCALE)
+    people = sum((multiplicity or {}).get(p.id, 1) for p in problem.persons)
+    return people * per_person / (2 * PRICE_SCALE)
 
 
 @dataclass
@@ -304,9 +307,16 @@ def _cover_rows(
 
 class MasterLp:
     """The master's linear relaxation (GLOP), kept between solves: new columns join it; a
-    day fixed by a dive switches off the person's columns that disagree with it."""
+    day fixed by a dive switches off the person's columns that disagree with it.
 
-    def __init__(self, problem: RosterProblem) -> None:
+    ``multiplicity`` lets one person stand for that many people alike (same rules, days off,
+    requests and pins): their columns' values then add up to that many, not one. Only for a
+    relaxation without fairness (:mod:`meded.engine.roster.bound`): a fairness row is per
+    person."""
+
+    def __init__(
+        self, problem: RosterProblem, multiplicity: Mapping[str, int] | None = None
+    ) -> None:
         self.problem = problem
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         self.objective = self.lp.Objective()
@@ -314,7 +324,13 @@ class MasterLp:
         for c in problem.cover:
             rows = _cover_rows(self.lp, c, self.objective)
             self.cell_rows.setdefault((c.day, c.shift), []).extend(rows)
-        self.person_rows = {person.id: self.lp.Constraint(1, 1) for person in problem.persons}
+        many = multiplicity or {}
+        if any(n != 1 for n in many.values()) and fairness_rules(problem):
+            raise ValueError("people stand for several only without fairness")
+        self.person_rows = {
+            person.id: self.lp.Constraint(many.get(person.id, 1), many.get(person.id, 1))
+            for person in problem.persons
+        }
         # fairness: hi >= count_p >= lo for each person p of the rule, weight * (hi - lo);
         # hi and lo are free (no bound to sit at), so no reduced cost of theirs is below zero
         self.counter = Counter.of(problem)
@@ -339,7 +355,7 @@ class MasterLp:
     def add(self, pid: str, column: Column, cost: int) -> None:
         if (pid, column) in self.lam:
             return
-        var = self.lp.NumVar(0, self.lp.infinity(), "")  # at most 1 by the person row
+        var = self.lp.NumVar(0, self.lp.infinity(), "")  # at most 1 (or the multiplicity)
         self.lam[pid, column] = var
         self.objective.SetCoefficient(var, cost)
         self.person_rows[pid].SetCoefficient(var, 1)
@@ -469,6 +485,7 @@ class ColumnGeneration:
         seed: int = 0,
         price_seconds: float = 0.5,
         batch_size: int = 24,
+        multiplicity: Mapping[str, int] | None = None,
     ) -> None:
         self.problem = problem
         self.pool = pool
@@ -477,7 +494,7 @@ class ColumnGeneration:
         self.price_seconds = price_seconds
         self.batch_size = batch_size
         self.people = person_models(problem)
-        self.lp = MasterLp(problem)
+        self.lp = MasterLp(problem, multiplicity)
         for pid, columns in pool.columns.items():
             for column, cost in columns.items():
                 self.lp.add(pid, column, cost)
@@ -487,6 +504,11 @@ class ColumnGeneration:
         #: the relaxation is a lower bound on every roster (the last pass over everybody
         #: proved that no person has a better column)
         self.proven = False
+        self.multiplicity = dict(multiplicity or {})
+        #: the best Lagrangian bound seen (before the rounding margin): a batch that priced
+        #: everybody exactly against one relaxation bounds every roster by its objective plus
+        #: each person's least reduced cost (times their multiplicity), converged or not
+        self.lagrangian: float | None = None
 
     def _price_batch(self, pids: list[str], deadline: float, rel: Relaxation) -> tuple[int, bool]:
         """Price ``pids`` on ``workers`` threads; the columns added, and whether every
@@ -495,6 +517,7 @@ class ColumnGeneration:
         queue = list(pids)
         added = 0
         exact = True
+        least: dict[str, float] = {}
 
         def work() -> None:
             nonlocal added, exact
@@ -508,6 +531,7 @@ class ColumnGeneration:
                 found, optimal = price(self.people[pid], pid, rel, self.price_seconds, self.seed)
                 with lock:
                     exact = exact and optimal
+                    least[pid] = min((rc for _c, _k, rc in found), default=0.0)
                     for column, cost, _rc in found:
                         if self.pool.add(pid, column, cost):
                             self.lp.add(pid, column, cost)
@@ -518,6 +542,12 @@ class ColumnGeneration:
             t.start()
         for t in threads:
             t.join()
+        if exact and len(least) == len(self.order):
+            value = rel.objective + sum(
+                self.multiplicity.get(pid, 1) * min(0.0, rc) for pid, rc in least.items()
+            )
+            if self.lagrangian is None or value > self.lagrangian:
+                self.lagrangian = value
         return added, exact
 
     def converge(self, deadline: float, min_gain: float = 0.0) -> Relaxation | None:

@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 
 from meded.engine.roster.problem import (
     MINUTES_PER_DAY,
+    CoverRequirement,
     Person,
     Roster,
     RosterProblem,
@@ -178,6 +179,41 @@ def add_weekend_variables(rm: RosterModel) -> None:
 # -- cover -------------------------------------------------------------------------------
 
 
+def encode_cover(
+    m: cp_model.CpModel,
+    c: CoverRequirement,
+    count: cp_model.LinearExpr,
+    people: int,
+    hard: Callable[[cp_model.Constraint, str], None],
+    penalize: Callable[[str, int, cp_model.IntVar], None],
+) -> None:
+    """One cover requirement on ``count`` (the people on its shift that day, at most
+    ``people``): its hard limits given to ``hard`` (with "minimum" or "maximum"), its soft
+    terms to ``penalize`` (rule, weight, variable). The roster model (:func:`add_cover`) and
+    the spans' master with whole numbers (:mod:`meded.engine.roster.spans`) share it."""
+    tag = f"{c.day}:{c.shift}"
+    if c.minimum > 0:
+        if c.minimum_weight is None:
+            hard(m.add(count >= c.minimum), "minimum")
+        else:
+            short = m.new_int_var(0, c.minimum, f"cover_short[{tag}]")
+            m.add(count + short >= c.minimum)
+            penalize("cover_minimum", c.minimum_weight, short)
+    if c.maximum is not None:
+        if c.maximum_weight is None:
+            hard(m.add(count <= c.maximum), "maximum")
+        else:
+            extra = m.new_int_var(0, people, f"cover_extra[{tag}]")
+            m.add(count - extra <= c.maximum)
+            penalize("cover_maximum", c.maximum_weight, extra)
+    if c.target is not None and (c.under_weight or c.over_weight):
+        under = m.new_int_var(0, c.target, f"cover_under[{tag}]")
+        over = m.new_int_var(0, max(0, people - c.target), f"cover_over[{tag}]")
+        m.add(count + under - over == c.target)
+        penalize("cover_under", c.under_weight, under)
+        penalize("cover_over", c.over_weight, over)
+
+
 def add_cover(rm: RosterModel) -> None:
     """Cover per day and shift.
 
@@ -188,40 +224,27 @@ def add_cover(rm: RosterModel) -> None:
     (``cover_maximum``).
     """
     p = rm.problem
-    m = rm.model
     n = len(p.persons)
     for c in p.cover:
         count = _total([rm.x[person.id, c.day, c.shift] for person in p.persons])
         where = f"{c.shift} on {rm.day(c.day)}"
         tag = f"{c.day}:{c.shift}"
-        if c.minimum > 0:
-            if c.minimum_weight is None:
-                rm.hard(
-                    m.add(count >= c.minimum),
-                    f"cover_minimum:{tag}",
-                    f"at least {c.minimum} people work {where}",
-                )
-            else:
-                short = m.new_int_var(0, c.minimum, f"cover_short[{tag}]")
-                m.add(count + short >= c.minimum)
-                rm.penalize("cover_minimum", None, c.day, c.shift, c.minimum_weight, short)
-        if c.maximum is not None:
-            if c.maximum_weight is None:
-                rm.hard(
-                    m.add(count <= c.maximum),
-                    f"cover_maximum:{tag}",
-                    f"at most {c.maximum} people work {where}",
-                )
-            else:
-                extra = m.new_int_var(0, n, f"cover_extra[{tag}]")
-                m.add(count - extra <= c.maximum)
-                rm.penalize("cover_maximum", None, c.day, c.shift, c.maximum_weight, extra)
-        if c.target is not None and (c.under_weight or c.over_weight):
-            under = m.new_int_var(0, c.target, f"cover_under[{tag}]")
-            over = m.new_int_var(0, max(0, n - c.target), f"cover_over[{tag}]")
-            m.add(count + under - over == c.target)
-            rm.penalize("cover_under", None, c.day, c.shift, c.under_weight, under)
-            rm.penalize("cover_over", None, c.day, c.shift, c.over_weight, over)
+
+        def hard(
+            ct: cp_model.Constraint,
+            which: str,
+            c: CoverRequirement = c,
+            where: str = where,
+            tag: str = tag,
+        ) -> None:
+            limit = c.minimum if which == "minimum" else c.maximum
+            most = "at least" if which == "minimum" else "at most"
+            rm.hard(ct, f"cover_{which}:{tag}", f"{most} {limit} people work {where}")
+
+        def penalize(rule: str, weight: int, var: cp_model.IntVar, c: CoverRequirement = c) -> None:
+            rm.penalize(rule, None, c.day, c.shift, weight, var)
+
+        encode_cover(rm.model, c, count, n, hard, penalize)
 
 
 # -- per person --------------------------------------------------------------------------

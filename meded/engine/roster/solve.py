@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from meded.engine.roster import columns, horizon
+from meded.engine.roster import columns, horizon, spans
 from meded.engine.roster.check import check
 from meded.engine.roster.construct import person_by_person
 from meded.engine.roster.lns import Lns
@@ -84,6 +84,13 @@ CLOSE_MIN_SECONDS = 2.0
 WINDOWS_MIN_ASSIGNMENTS = 60_000
 WINDOWS_BUILD_SHARE = 0.2
 WINDOWS_BUILD_DEADLINE_SHARE = 0.9
+#: before the windows, the spans (:mod:`meded.engine.roster.spans`: a proven bound, and
+#: rosters of four weeks or more that column generation makes) until ``SPANS_SHARE`` of the
+#: time limit, and their seams repaired until ``REPAIR_SHARE``
+SPANS_SHARE = 0.45
+REPAIR_SHARE = 0.75
+#: the rounds of spans that did not converge in their time go on until ``BOUND_SHARE``
+BOUND_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -652,48 +659,84 @@ def _by_windows(
     problem: RosterProblem,
     start: float,
     time_limit: float,
-    num_workers: int,
-    seed: int,
-    on_progress: Callable[[ProgressPoint], None] | None,
+    num_workers: int = 2,
+    seed: int = 0,
+    on_progress: Callable[[ProgressPoint], None] | None = None,
 ) -> RosterSolution:
-    """A long horizon a window at a time (:mod:`meded.engine.roster.horizon`): a first roster
-    built forwards, then the window search until the time limit. No bound is proven (the
-    whole model is never built); the roster and its penalties are the checker's."""
+    """A long horizon in spans and windows of days:
+
+    1. ``spans``: the horizon cut into spans of four weeks or more, each bounded and rostered
+       by column generation with people alike merged (:mod:`meded.engine.roster.spans`),
+       until ``SPANS_SHARE`` of the time limit; the sum of the spans' bounds is a proven
+       bound on every roster.
+    2. ``repair``: the spans' rosters side by side break rules at the seams; each person who
+       breaks one is rostered again alone (until ``REPAIR_SHARE``).
+    3. When the repair fails: ``windows``, a first roster built forwards a window at a time
+       (:func:`meded.engine.roster.horizon.forwards`). Then the rounds of spans that did not
+       converge in their time go on (until ``BOUND_SHARE``).
+    4. ``window-search``: windows of days and people re-rostered until the time limit
+       (fairness, which the spans leave out, is priced here).
+
+    The roster and its penalties are the checker's."""
     progress = _Progress(start, on_progress)
-    progress.phase("windows")
-    roster = horizon.forwards(
-        problem,
-        WINDOWS_BUILD_SHARE * time_limit,
-        start + WINDOWS_BUILD_DEADLINE_SHARE * time_limit,
-        num_workers,
-        seed,
-    )
+    bound: float | None = None
+    roster: Roster | None = None
+    cut: spans.Stitched | None = None
+    if spans.applies(problem):
+        progress.phase("spans")
+        cut = spans.stitched(problem, start + SPANS_SHARE * time_limit, num_workers, seed)
+        if cut.bound is not None:
+            progress.on_bound(cut.bound)
+        progress.phase("repair")
+        roster = spans.repair(
+            problem, cut.roster, start + REPAIR_SHARE * time_limit, num_workers, seed
+        )
+    if roster is None:
+        progress.phase("windows")
+        left = start + time_limit - time.perf_counter()
+        roster = horizon.forwards(
+            problem,
+            WINDOWS_BUILD_SHARE * left,
+            time.perf_counter() + WINDOWS_BUILD_DEADLINE_SHARE * left,
+            num_workers,
+            seed,
+        )
     if roster is None:
         return _stamped(RosterSolution(status="UNKNOWN", workers=num_workers), progress, start)
     objective = check(problem, roster).objective
     t = time.perf_counter() - start
     progress.first = progress.best = t
     progress.best_value = objective
-    progress._record(ProgressPoint(t, objective, None))
+    progress._record(ProgressPoint(t, objective, progress.bound))
+    if cut is not None:
+        if cut.pending:
+            progress.phase("spans")  # the rounds of spans that did not converge in time
+            cut.finish(start + BOUND_SHARE * time_limit)
+        if cut.bound is not None:
+            bound = float(cut.bound)
+            progress.on_bound(bound)
 
     def improved(value: int) -> None:
         now = time.perf_counter() - start
         progress.best, progress.best_value = now, value
-        progress._record(ProgressPoint(now, value, None))
+        progress._record(ProgressPoint(now, value, progress.bound))
 
-    if objective > 0:
+    floor = bound if bound is not None else 0.0
+    if objective > floor:
         progress.phase("window-search")
         roster, objective = horizon.improve(
-            problem, roster, objective, start + time_limit, num_workers, seed, improved
+            problem, roster, objective, start + time_limit, num_workers, seed, improved, floor
         )
     report = check(problem, roster)
     if not report.feasible:  # each window's model holds every rule its days touch
         raise RuntimeError(f"a windowed roster breaks {report.hard[0].rule}")
+    if report.objective == 0:
+        bound = 0.0
     result = RosterSolution(
-        status="OPTIMAL" if report.objective == 0 else "FEASIBLE",
+        status="OPTIMAL" if bound is not None and report.objective <= bound else "FEASIBLE",
         roster={pid: days for pid, days in roster.items() if days},
         objective=report.objective,
-        bound=0.0 if report.objective == 0 else None,
+        bound=bound,
         workers=num_workers,
         penalties=[
             PenaltyCost(v.rule, v.person, v.day, v.detail, v.cost) for v in report.soft if v.cost

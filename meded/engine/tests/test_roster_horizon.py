@@ -139,14 +139,15 @@ def test_the_windows_apply_only_when_no_rule_spans_a_person_s_whole_horizon() ->
         assert not horizon.applies(replace(p, persons=persons))
 
 
-def test_solve_works_a_long_horizon_in_windows_and_reports_the_checker_s_penalties(
+def test_solve_works_a_long_horizon_in_spans_and_reports_the_checker_s_penalties(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(solve_module, "WINDOWS_MIN_ASSIGNMENTS", 100)
     p = residency(seed=1)
     points: list[ProgressPoint] = []
-    sol = solve(p, time_limit=6.0, num_workers=1, on_progress=points.append)
-    assert sol.strategy[0] == "windows"
+    sol = solve(p, time_limit=12.0, num_workers=1, on_progress=points.append)
+    assert sol.strategy[:2] == ["spans", "repair"]
+    assert "windows" not in sol.strategy  # the spans' roster, repaired
     assert sol.feasible
     report = check(p, sol.roster)
     assert report.feasible
@@ -156,5 +157,18 @@ def test_solve_works_a_long_horizon_in_windows_and_reports_the_checker_s_penalti
     )
     assert sol.first_feasible_s is not None
     assert points and points[-1].objective == sol.objective
-    # no bound is claimed for a roster the whole model never saw
-    assert sol.bound is None and sol.gap is None
+    # the spans' bound (its own tests: test_roster_spans.py), and the gap to it
+    assert sol.bound is not None and 0 < sol.bound <= sol.objective
+    assert sol.gap is not None
+
+
+def test_a_long_horizon_whose_seams_cannot_be_repaired_is_built_forwards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solve_module, "WINDOWS_MIN_ASSIGNMENTS", 100)
+    monkeypatch.setattr(solve_module.spans, "repair", lambda *args: None)
+    p = residency(seed=1)
+    sol = solve(p, time_limit=12.0, num_workers=1)
+    assert "windows" in sol.strategy
+    assert sol.feasible and sol.objective is not None and check(p, sol.roster).feasible
+    assert sol.bound is None or sol.bound <= sol.objective
