@@ -83,11 +83,13 @@ def test_a_chief_watches_the_gap_presses_stop_here_and_gets_the_best_schedule_so
         page.locator("#rule-costs").get_by_text("Fairness: intensive").wait_for()
         assert re.match(r"^-?[\d,]+$", page.locator("#live-objective").inner_text())
         page.locator("#stop-job").click(timeout=10_000)
-        page.get_by_text(re.compile(r"Stopped early at gap \d")).first.wait_for(timeout=30_000)
+        # the worker notices the stop, then saves the best schedule of 198 residents: on a
+        # fully loaded CI machine with PostgreSQL that once took more than 30 s
+        page.get_by_text(re.compile(r"Stopped early at gap \d")).first.wait_for(timeout=90_000)
         page.locator("#open-version").click()
         page.wait_for_url(re.compile(r"\?v=\d+$"))
     finally:
-        worker.join(90)
+        worker.join(150)
     assert not errors, errors
 
     job = Job.objects.get(pk=job_id)
