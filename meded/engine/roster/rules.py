@@ -184,24 +184,29 @@ def encode_cover(
     c: CoverRequirement,
     count: cp_model.LinearExpr,
     people: int,
-    hard: Callable[[cp_model.Constraint, str], None],
+    hard: Callable[[cp_model.Constraint, str], None] | None,
     penalize: Callable[[str, int, cp_model.IntVar], None],
 ) -> None:
     """One cover requirement on ``count`` (the people on its shift that day, at most
-    ``people``): its hard limits given to ``hard`` (with "minimum" or "maximum"), its soft
+    ``people``): its hard limits given to ``hard`` (with "minimum" or "maximum"; None when
+    they need no explaining group), its soft
     terms to ``penalize`` (rule, weight, variable). The roster model (:func:`add_cover`) and
     the spans' master with whole numbers (:mod:`meded.engine.roster.spans`) share it."""
     tag = f"{c.day}:{c.shift}"
     if c.minimum > 0:
         if c.minimum_weight is None:
-            hard(m.add(count >= c.minimum), "minimum")
+            ct = m.add(count >= c.minimum)
+            if hard is not None:
+                hard(ct, "minimum")
         else:
             short = m.new_int_var(0, c.minimum, f"cover_short[{tag}]")
             m.add(count + short >= c.minimum)
             penalize("cover_minimum", c.minimum_weight, short)
     if c.maximum is not None:
         if c.maximum_weight is None:
-            hard(m.add(count <= c.maximum), "maximum")
+            ct = m.add(count <= c.maximum)
+            if hard is not None:
+                hard(ct, "maximum")
         else:
             extra = m.new_int_var(0, people, f"cover_extra[{tag}]")
             m.add(count - extra <= c.maximum)

@@ -203,15 +203,12 @@ def integer_master(
         m.add(sum(mine) == many[pid])
     people = sum(many.values())
 
-    def hard(_ct: cp_model.Constraint, _which: str) -> None:
-        pass  # hard is hard: no group to explain with
-
     def penalize(_rule: str, weight: int, var: cp_model.IntVar) -> None:
         terms.append((var, weight))
 
     for c in span.problem.cover:
         count = cp_model.LinearExpr.sum(works.get((c.day, c.shift), []))
-        encode_cover(m, c, count, people, hard, penalize)
+        encode_cover(m, c, count, people, None, penalize)
     m.minimize(cp_model.LinearExpr.weighted_sum([v for v, _w in terms], [w for _v, w in terms]))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
