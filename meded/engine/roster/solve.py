@@ -87,8 +87,8 @@ WINDOWS_BUILD_DEADLINE_SHARE = 0.9
 #: before the windows, the spans (:mod:`meded.engine.roster.spans`: a proven bound, and
 #: rosters of four weeks or more that column generation makes) until ``SPANS_SHARE`` of the
 #: time limit, and their seams repaired until ``REPAIR_SHARE``
-SPANS_SHARE = 0.45
-REPAIR_SHARE = 0.75
+SPANS_SHARE = 0.6
+REPAIR_SHARE = 0.85
 #: the rounds of spans that did not converge in their time go on until ``BOUND_SHARE``
 BOUND_SHARE = 0.9
 

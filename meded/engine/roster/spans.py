@@ -26,11 +26,14 @@ this module's bound of about 7,700. Here:
    (:func:`~meded.engine.roster.columns.rounding_margin`), bounds every roster of the span.
    Before it converges, its best Lagrangian bound does. A span without either adds nothing
    (0 is a bound: no cost is below zero, :func:`applies`).
-4. **Rosters.** Each span's master with whole numbers over its columns
-   (:func:`integer_master`) says how many of each kind work each schedule; who of a kind
-   works which is matched to what they worked before the span, so that the fewest rules
-   break at the seam (:func:`assign`); :func:`repair` then rosters again, alone, each person
-   who still breaks one.
+4. **Rosters.** Each span's dive (:meth:`~meded.engine.roster.columns.ColumnGeneration.dive_counts`:
+   how many of a kind work a column fixed a few at a time, re-priced after each step) says
+   how many of each kind work each schedule, within about 1 % of the span's bound (the
+   master with whole numbers over the columns of the rounds, :func:`integer_master`, ended
+   8-16 % above it and is what a dive that does not end falls back on); who of a kind works
+   which is matched to what they worked before the span, so that the fewest rules break at
+   the seam (:func:`assign`); :func:`repair` then rosters again, alone, each person who
+   still breaks one, on the two days at the seam.
 """
 
 from __future__ import annotations
@@ -60,10 +63,24 @@ logger = logging.getLogger(__name__)
 SPAN_DAYS = 28
 #: seconds a one-person pricing model may take (a span's person is 28-55 days of shifts)
 PRICE_SECONDS = 2.0
-#: of a span's time, the share its master with whole numbers gets (the rest: its rounds)
-MASTER_SHARE = 0.25
-#: a seam's repair frees this many days on either side of it
-SEAM_DAYS = 7
+#: of a span's time, the least share its dive gets (its rounds get the rest; a dive gets
+#: whatever they leave too). Measured on ``benchmarks/rosters.py`` (120 residents): the
+#: rounds of a 30-day span take 4-7 s and its dive 1.5-5.5 s
+DIVE_SHARE = 0.35
+#: the least seconds a span's dive gets, and the master with whole numbers after a dive that
+#: did not end, past the span's time
+DIVE_MIN_SECONDS = 0.5
+MASTER_MIN_SECONDS = 0.5
+#: the days a seam's repair frees on either side of it, widened in turn for a person whose
+#: repair cannot be done with fewer (after the last: every day). Most rules broken at a seam
+#: hold again with the day before it and the day after free to change, and fewer days free
+#: cost the cover less (measured on the same stitched roster of ``benchmarks/rosters.py``,
+#: seed 1: 7,905 before the repair, 8,448 / 8,475 / 8,541 / 8,686 / 8,822 / 9,251 after it
+#: with 1 / 2 / 3 / 5 / 7 / 10 days); a free day after a night is no ACGME free day, so a
+#: person off on four days of a 28-day window that crosses the seam may need more
+SEAM_DAYS = (1, 3, 7)
+#: a cover minimum left short by a repair: at most this many people off on its day try it
+SHORT_TRIES = 8
 #: the least time a person's repair gets
 REPAIR_MIN_SECONDS = 0.2
 
@@ -179,12 +196,19 @@ def _proven(cg: columns.ColumnGeneration, value: float | None, span: Span) -> fl
 
 
 def integer_master(
-    span: Span, pool: columns.Pool, deadline: float, workers: int = 2, seed: int = 0
+    span: Span,
+    pool: columns.Pool,
+    deadline: float,
+    workers: int = 2,
+    seed: int = 0,
+    least: dict[tuple[str, columns.Column], int] | None = None,
 ) -> dict[str, list[columns.Column]] | None:
     """The span's schedules from the pool's columns: how many of each kind of person work each
     of their columns, the cover costs least (CP-SAT on the master with whole numbers: price
-    and branch's last step). Each kind's chosen columns, as many as it has people (the
-    span's days); None when there is none by ``deadline``."""
+    and branch's last step), at least ``least`` of some (what a dive fixed before its time
+    ran out). Each kind's chosen columns, as many as it has people (the span's days); None
+    when there is none by ``deadline``."""
+    least = least or {}
     m = cp_model.CpModel()
     many = span.multiplicity()
     chosen: list[tuple[str, columns.Column, cp_model.IntVar]] = []
@@ -193,7 +217,7 @@ def integer_master(
     for pid, cols in pool.columns.items():
         mine = []
         for column, cost in cols.items():
-            n = m.new_int_var(0, many[pid], "")
+            n = m.new_int_var(least.get((pid, column), 0), many[pid], "")
             chosen.append((pid, column, n))
             mine.append(n)
             if cost:
@@ -333,14 +357,13 @@ class Stitched:
 
 
 def stitched(problem: RosterProblem, deadline: float, workers: int = 2, seed: int = 0) -> Stitched:
-    """Each span's column generation from nothing (every person off), its bound and its
-    roster from the master with whole numbers, the spans one after another until
-    ``deadline`` (each gets time in proportion to its days)."""
+    """Each span's column generation from nothing (every person off), its bound, its roster
+    from a dive (or the master with whole numbers) matched to the span before, the spans one
+    after another until ``deadline`` (each gets time in proportion to its days)."""
     parts: list[SpanBound] = []
     roster: Roster = {p.id: {} for p in problem.persons}
     todo = spans(problem.horizon)
     left_days = problem.horizon
-    chosen: list[tuple[Span, dict[str, list[columns.Column]]]] = []
     pending: dict[int, tuple[Span, columns.ColumnGeneration]] = {}
     for days in todo:
         began = time.perf_counter()
@@ -359,27 +382,36 @@ def stitched(problem: RosterProblem, deadline: float, workers: int = 2, seed: in
             price_seconds=PRICE_SECONDS,
             multiplicity=many,
         )
-        rounds_until = began + (1 - MASTER_SHARE) * (until - began)
+        rounds_until = began + (1 - DIVE_SHARE) * (until - began)
         relaxation = cg.converge(rounds_until)
         value = relaxation.objective if relaxation is not None else None
         proven = _proven(cg, value, span)
-        now = time.perf_counter()
-        found = integer_master(
-            span,
-            pool,
-            now + max(0.5, min(until - now, MASTER_SHARE * (until - began))),
-            workers,
-            seed,
-        )
+        converged = cg.proven
+        found: dict[str, list[columns.Column]] | None = None
+        least: dict[tuple[str, columns.Column], int] = {}
+        if relaxation is not None:
+            dive_began = time.perf_counter()
+            found, least = cg.dive_counts(max(until, dive_began + DIVE_MIN_SECONDS))
+            logger.debug(
+                "spans: days %d-%d, rounds %.1f s, dive %.1f s%s",
+                days.start,
+                days.stop,
+                dive_began - began,
+                time.perf_counter() - dive_began,
+                "" if found is not None else " (not ended)",
+            )
+        if found is None:
+            now = time.perf_counter()
+            found = integer_master(
+                span, pool, max(until, now + MASTER_MIN_SECONDS), workers, seed, least
+            )
         if found is not None:
-            chosen.append((span, found))
-        if not cg.proven and relaxation is not None:
+            # matched to what the spans before left (in the span's time: the later spans get
+            # what is left)
+            assign(problem, span, found, roster)
+        if not converged and relaxation is not None:
             pending[len(parts)] = (span, cg)
         parts.append(SpanBound(days, len(span.members), proven, value, time.perf_counter() - began))
-    began = time.perf_counter()
-    for span, found in chosen:
-        assign(problem, span, found, roster)
-    logger.debug("spans: schedules matched at the seams in %.1f s", time.perf_counter() - began)
     return Stitched(parts, roster, pending)
 
 
@@ -387,8 +419,10 @@ def _seams(problem: RosterProblem) -> list[int]:
     return [days.start for days in spans(problem.horizon)[1:]]
 
 
-def _near_seams(problem: RosterProblem, report_days: Sequence[int | None]) -> set[int] | None:
-    """The days within ``SEAM_DAYS`` of the seams that the broken rules starting on
+def _near_seams(
+    problem: RosterProblem, report_days: Sequence[int | None], seam_days: int
+) -> set[int] | None:
+    """The days within ``seam_days`` of the seams that the broken rules starting on
     ``report_days`` reach over (a rule spans at most ``SPAN_DAYS``); None (every day) when a
     broken rule has no day or reaches over no seam."""
     seams = _seams(problem)
@@ -396,11 +430,11 @@ def _near_seams(problem: RosterProblem, report_days: Sequence[int | None]) -> se
     for v in report_days:
         if v is None:
             return None
-        near = [b for b in seams if v - SEAM_DAYS < b < v + SPAN_DAYS + SEAM_DAYS]
+        near = [b for b in seams if v - seam_days < b < v + SPAN_DAYS + seam_days]
         if not near:
             return None
         for b in near:
-            out.update(range(max(0, b - SEAM_DAYS), min(problem.horizon, b + SEAM_DAYS)))
+            out.update(range(max(0, b - seam_days), min(problem.horizon, b + seam_days)))
     return out
 
 
@@ -418,7 +452,9 @@ class _Repair:
             for d, sid in days.items():
                 self.counts[d, sid] += 1
         self.lock = threading.Lock()
-        self.widen: set[str] = set()
+        #: how far each person's repair is widened (an index of ``SEAM_DAYS``; past its end:
+        #: every day), after repairs that could not be done with fewer days
+        self.level: dict[str, int] = {}
 
     def one(self, pid: str, free: set[int] | None, seconds: float) -> None:
         """Roster ``pid`` again on the days ``free`` (None: every day), the others kept."""
@@ -429,7 +465,7 @@ class _Repair:
                 self.counts[d, sid] -= 1
             cover = residual_cover(problem, dict(self.counts), HARD_COVER_WEIGHT)
         sub = one_person(problem, self.persons[pid], cover)
-        if free is not None and pid not in self.widen:
+        if free is not None:
             kept = [Pin(pid, d, mine.get(d)) for d in range(problem.horizon) if d not in free]
             sub = replace(sub, pins=(*sub.pins, *kept))
         rm = build_model(sub)
@@ -446,7 +482,7 @@ class _Repair:
                 mine = {d: sid for (_pid, d, sid), var in rm.x.items() if solver.boolean_value(var)}
                 self.out[pid] = mine
             elif status == cp_model.INFEASIBLE:
-                self.widen.add(pid)
+                self.level[pid] = self.level.get(pid, 0) + 1
             for d, sid in mine.items():
                 self.counts[d, sid] += 1
 
@@ -503,10 +539,11 @@ def repair(
     """``roster`` with every hard rule kept: each person who breaks one (at a seam between
     spans) rostered again alone against the cover the others leave (as
     :mod:`meded.engine.roster.construct` does), hinted with their schedule: first only the
-    days near the seams their broken rules reach over, then, when that cannot be done, every
-    day. ``workers`` people at once; people rostered at the same time do not see each other's
-    new shifts, so a cover limit they break together is mended after. None when a hard rule
-    still breaks at ``deadline``."""
+    day before and the day after each seam their broken rules reach over, then, when that
+    cannot be done, more days (``SEAM_DAYS``), then every day. ``workers`` people at once;
+    people rostered at the same time do not see each other's new shifts, so a cover limit
+    they break together is mended after. None when a hard rule still breaks at
+    ``deadline``."""
     state = _Repair(problem, roster, seed)
     before = {pid: dict(days) for pid, days in state.out.items()}
     while True:
@@ -525,10 +562,16 @@ def repair(
         short: set[int] = set()
         for v in report.hard:
             if v.person is not None:
-                days = _near_seams(problem, [v.day])
+                level = state.level.get(v.person, 0)
+                days = (
+                    _near_seams(problem, [v.day], SEAM_DAYS[level])
+                    if level < len(SEAM_DAYS)
+                    else None
+                )
                 had = broken.get(v.person, set())
                 broken[v.person] = None if days is None or had is None else had | days
             elif v.day is None:
+                logger.debug("repair: %s broken, of no day", v.rule)
                 return None
             else:
                 (over if v.rule == "cover_maximum" else short).add(v.day)
@@ -536,19 +579,28 @@ def repair(
         if not broken and over and not short and state.too_many(over, before):
             continue
         if not broken:
-            # short of a minimum: those who changed on its days, again, one at a time
+            # short of a minimum: those who changed on its days since the spans, again, one
+            # at a time, then a few of those off on them (who changed may not be able to
+            # work it again: the rules around their days have changed too)
             cells = short | over
             changed = [
                 pid
                 for pid, mine in state.out.items()
-                if any(mine.get(d) != before.get(pid, {}).get(d) for d in cells)
+                if any(mine.get(d) != roster.get(pid, {}).get(d) for d in cells)
             ]
+            off = [
+                pid
+                for pid, mine in state.out.items()
+                if pid not in changed and any(d not in mine for d in short)
+            ]
+            changed += off[:SHORT_TRIES]
             if not changed:
+                logger.debug("repair: cover broken where nobody can change: %s", sorted(cells))
                 return None
             near = {
                 t
                 for d in cells
-                for t in range(max(0, d - SEAM_DAYS), min(problem.horizon, d + SEAM_DAYS))
+                for t in range(max(0, d - SEAM_DAYS[-1]), min(problem.horizon, d + SEAM_DAYS[-1]))
             }
             broken = {pid: set(near) for pid in changed}
             threads = 1

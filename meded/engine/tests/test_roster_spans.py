@@ -159,6 +159,24 @@ def test_the_repair_keeps_every_hard_rule(
     assert report.feasible, [v.rule for v in report.hard]
 
 
+def test_the_repair_fills_a_cover_minimum_that_nobody_who_changed_can_fill(
+    under_acgme: tuple[RosterProblem, spans.Stitched],
+) -> None:
+    p, cut = under_acgme
+    roster = {pid: dict(days) for pid, days in cut.roster.items()}
+    repaired = spans.repair(p, roster, time.perf_counter() + 30, workers=2)
+    assert repaired is not None
+    # nobody on the day shift of day 10 (a hard minimum of one), and no person's rule broken
+    for days in repaired.values():
+        if days.get(10) == "day":
+            del days[10]
+    assert {v.rule for v in check(p, repaired).hard} == {"cover_minimum"}
+    mended = spans.repair(p, repaired, time.perf_counter() + 30, workers=1)
+    assert mended is not None
+    assert check(p, mended).feasible
+    assert any(days.get(10) == "day" for days in mended.values())
+
+
 def test_people_of_a_kind_are_matched_to_the_schedules_that_follow_theirs() -> None:
     people = (Person("a", max_consecutive_work=6), Person("b", max_consecutive_work=6))
     p = replace(shortfall(persons=2, acgme=False), persons=people, cover=())
@@ -187,6 +205,34 @@ def test_the_integer_master_gives_each_kind_as_many_schedules_as_it_has_people()
     chosen = spans.integer_master(span, pool, time.perf_counter() + 10, workers=1)
     assert chosen is not None
     assert {pid: len(cols) for pid, cols in chosen.items()} == many
+
+
+def test_a_dive_by_counts_gives_each_kind_whole_schedules_and_leaves_the_bound_as_it_was() -> None:
+    p = shortfall(persons=12, days=28, seed=3)
+    (days,) = spans.spans(p.horizon)
+    span = spans.span_problem(p, days)
+    many = span.multiplicity()
+    assert max(many.values()) > 1
+    pool = columns.Pool()
+    for person in span.problem.persons:
+        pool.add(person.id, (), 0)
+    cg = columns.ColumnGeneration(span.problem, pool, workers=1, multiplicity=many)
+    relaxation = cg.converge(time.perf_counter() + 60)
+    assert relaxation is not None and cg.proven
+    bound, lagrangian = relaxation.objective, cg.lagrangian
+    chosen, _least = cg.dive_counts(time.perf_counter() + 60)
+    assert chosen is not None
+    assert {pid: len(cols) for pid, cols in chosen.items()} == many
+    roster: dict[str, dict[int, str]] = {}
+    spans.assign(p, span, chosen, roster)
+    report = check(p, roster)
+    assert report.feasible
+    assert report.objective >= bound - 1e-6
+    # no count is left fixed: the relaxation and its Lagrangian bound are as they were
+    assert cg.relaxation is not None
+    assert cg.relaxation.objective == pytest.approx(bound)
+    assert cg.lagrangian == lagrangian
+    assert all(var.lb() == 0 for var in cg.lp.lam.values())
 
 
 def test_a_span_not_converged_in_its_time_is_finished_later() -> None:
