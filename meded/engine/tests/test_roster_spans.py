@@ -48,14 +48,21 @@ def shortfall(persons: int = 6, days: int = 56, acgme: bool = True, seed: int = 
     )
 
 
-def converged(span: spans.Span, many: dict[str, int] | None) -> float:
+def converged_rounds(
+    span: spans.Span, many: dict[str, int] | None
+) -> tuple[columns.ColumnGeneration, float]:
+    """The span's column generation from every person off, converged, and its relaxation."""
     pool = columns.Pool()
     for person in span.problem.persons:
         pool.add(person.id, (), 0)
     cg = columns.ColumnGeneration(span.problem, pool, workers=1, multiplicity=many)
     relaxation = cg.converge(time.perf_counter() + 60)
     assert relaxation is not None and cg.proven
-    return relaxation.objective
+    return cg, relaxation.objective
+
+
+def converged(span: spans.Span, many: dict[str, int] | None) -> float:
+    return converged_rounds(span, many)[1]
 
 
 def test_the_spans_follow_one_another_over_the_horizon_each_four_weeks_or_more() -> None:
@@ -213,13 +220,8 @@ def test_a_dive_by_counts_gives_each_kind_whole_schedules_and_leaves_the_bound_a
     span = spans.span_problem(p, days)
     many = span.multiplicity()
     assert max(many.values()) > 1
-    pool = columns.Pool()
-    for person in span.problem.persons:
-        pool.add(person.id, (), 0)
-    cg = columns.ColumnGeneration(span.problem, pool, workers=1, multiplicity=many)
-    relaxation = cg.converge(time.perf_counter() + 60)
-    assert relaxation is not None and cg.proven
-    bound, lagrangian = relaxation.objective, cg.lagrangian
+    cg, bound = converged_rounds(span, many)
+    lagrangian = cg.lagrangian
     chosen, _least = cg.dive_counts(time.perf_counter() + 60)
     assert chosen is not None
     assert {pid: len(cols) for pid, cols in chosen.items()} == many
